@@ -1,0 +1,3 @@
+from a2ia.cli.main import main
+
+main()

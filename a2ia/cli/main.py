@@ -1,0 +1,168 @@
+"""``a2ia-cli``: the command line. Parses flags, picks the front end, maps errors to exit codes.
+
+Exit codes: 0 done, 1 error, 2 usage or configuration, 3 backend unavailable, 4 step limit
+reached, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import sys
+
+import functools
+
+import anyio
+import click
+
+from a2ia import __version__
+from a2ia.cli.script import (
+    EXIT_BACKEND_UNAVAILABLE,
+    EXIT_ERROR,
+    EXIT_USAGE,
+    decode_stdin,
+    run_turns,
+    script_turns,
+)
+from a2ia.config import BACKENDS, load_settings
+from a2ia.engines.models import RECOMMENDED, models_dir
+from a2ia.errors import A2iaError, BackendUnavailable, ConfigError, ModelNotFound
+
+EXIT_INTERRUPTED = 130
+
+
+def _exit_code(exc: A2iaError) -> int:
+    if isinstance(exc, ConfigError):
+        return EXIT_USAGE
+    if isinstance(exc, BackendUnavailable):
+        return EXIT_BACKEND_UNAVAILABLE
+    return EXIT_ERROR
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _stdin_has_data() -> bool:
+    """Whether stdin is a pipe or a file (not a terminal, not an inherited socket)."""
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+
+
+def _offer_download(exc: ModelNotFound) -> bool:
+    """On a terminal, offer to fetch the recommended model; True if it was downloaded."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    click.echo(f"error: {exc.message}", err=True)
+    size = RECOMMENDED.approx_bytes // 10**6
+    if not click.confirm(f"Download {RECOMMENDED.name} (~{size} MB) into {models_dir()}?", err=True):
+        return False
+    from a2ia.cli.download import download_into_models_dir
+
+    download_into_models_dir()
+    return True
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    help="Model backend. auto (default) = embedded llama.cpp for now; scripted = A2IA_SCRIPT replies (tests).",
+)
+@click.option("-m", "--model", help="GGUF model file for the embedded engine. Env: A2IA_MODEL.")
+@click.option("-p", "--prompt", help="Run one turn with this prompt and exit. Piped stdin is appended as context.")
+@click.option("--max-steps", type=click.IntRange(1, 1000), help="Model calls allowed per turn (default 8).")
+@click.option(
+    "-C", "--workspace",
+    type=click.Path(file_okay=False),
+    help="Folder the file tools may use (default: the current folder).",
+)
+@click.option("--debug", is_flag=True, default=None, help="Log debug details and tracebacks to stderr.")
+@click.version_option(__version__, prog_name="a2ia-cli")
+@click.pass_context
+def cli(ctx: click.Context, backend, model, prompt, max_steps, workspace, debug) -> None:
+    """a2ia: a local AI agent for your terminal. The model runs on your machine and uses tools
+    (list and read files in the workspace) to answer.
+
+    \b
+    Examples:
+      a2ia-cli -p "What files are in this folder?"
+      echo "Summarise README.md" | a2ia-cli
+      a2ia-cli --model ~/models/qwen2.5-7b-instruct-q4_k_m.gguf -p "…"
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if ctx.invoked_subcommand:
+        return
+    try:
+        settings = load_settings(
+            backend=backend, model=model, max_steps=max_steps, workspace=workspace, debug=debug
+        )
+        if prompt is not None:
+            turns, echo = [prompt], False
+            if _stdin_has_data():
+                context = decode_stdin(sys.stdin.buffer.read()).strip()
+                if context:
+                    turns = [f"{prompt}\n\n{context}"]
+        elif not sys.stdin.isatty():
+            turns = script_turns(decode_stdin(sys.stdin.buffer.read()))
+            echo = len(turns) > 1
+            if not turns:
+                raise ConfigError("stdin was empty: there is nothing to ask", hint='a2ia-cli -p "your question"')
+        else:
+            click.echo(
+                'a2ia: the interactive interface is not built yet; use -p "…" or pipe lines on stdin '
+                '(echo "What files are here?" | a2ia-cli). See a2ia-cli --help.',
+                err=True,
+            )
+            sys.exit(EXIT_USAGE)
+        run = functools.partial(run_turns, settings, turns, echo=echo)
+        try:
+            code = anyio.run(run)
+        except ModelNotFound as exc:
+            if settings.model or not _offer_download(exc):
+                raise
+            code = anyio.run(run)
+        sys.exit(code)
+    except A2iaError as exc:
+        _fail(str(exc), _exit_code(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except Exception as exc:  # last resort: a clear line, the traceback only with --debug
+        logging.getLogger("a2ia").debug("unexpected error", exc_info=True)
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", EXIT_ERROR)
+
+
+@cli.command("pull-model")
+@click.option("--url", default=None, help=f"Download this GGUF instead of {RECOMMENDED.name}.")
+def pull_model(url: str | None) -> None:
+    """Download the recommended model into the user's cache (with a progress bar)."""
+    from a2ia.cli.download import download_into_models_dir
+
+    try:
+        path = download_into_models_dir(url)
+    except A2iaError as exc:
+        _fail(str(exc), _exit_code(exc))
+    except KeyboardInterrupt:
+        _fail("download interrupted; nothing was kept", EXIT_INTERRUPTED)
+    if path.name == RECOMMENDED.filename:
+        click.echo(f"saved {path}; a2ia-cli uses it by default now")
+    else:
+        click.echo(f"saved {path}; use it with: a2ia-cli --model {path}")
+
+
+def main() -> None:
+    cli(prog_name="a2ia-cli")
+
+
+def main_vllm() -> None:
+    """``a2ia-cli-vllm``: ``a2ia-cli`` with ``--backend vllm`` preset."""
+    cli(prog_name="a2ia-cli-vllm", default_map={"backend": "vllm"})

@@ -1,0 +1,69 @@
+"""Plain-text rendering of the orchestrator's ``Event`` stream.
+
+The model's words go to stdout, so ``a2ia-cli -p … > answer.txt`` captures the answer alone;
+tool activity, notices and errors go to stderr, where a person watching still sees them as
+they happen.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from a2ia.orchestrator.events import Event, Notice, ToolFinished, ToolStarted, TurnDone, TurnFailed
+from a2ia.types import ReasoningDelta, TextDelta
+
+MAX_SHOWN_ARGS = 200
+
+
+def format_arguments(arguments: dict) -> str:
+    text = json.dumps(arguments, ensure_ascii=False)
+    return text if len(text) <= MAX_SHOWN_ARGS else text[: MAX_SHOWN_ARGS - 1] + "…"
+
+
+class PlainRenderer:
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
+        self._midline = False
+
+    def _end_line(self) -> None:
+        if self._midline:
+            self.out.write("\n")
+            self.out.flush()
+            self._midline = False
+
+    def _note(self, text: str) -> None:
+        self._end_line()
+        self.err.write(text + "\n")
+        self.err.flush()
+
+    def render_prompt(self, text: str) -> None:
+        self._note(f"» {text}")
+
+    def render_notice(self, text: str) -> None:
+        self._note(f"note: {text}")
+
+    def render(self, event: Event) -> None:
+        if isinstance(event, TextDelta):
+            self.out.write(event.text)
+            self.out.flush()
+            self._midline = not event.text.endswith("\n")
+        elif isinstance(event, ReasoningDelta):
+            self.err.write(event.text)
+            self.err.flush()
+        elif isinstance(event, ToolStarted):
+            where = f" [{event.server}]" if event.server else ""
+            self._note(f"⚙ {event.call.name}{where} {format_arguments(event.call.arguments)}")
+        elif isinstance(event, ToolFinished):
+            lines = event.result.content.splitlines() or [""]
+            if event.result.is_error:
+                self._note(f"  ✗ {lines[0]}")
+            else:
+                self._note(f"  ✓ {len(lines)} line{'s' if len(lines) != 1 else ''} ({event.duration_s:.2f} s)")
+        elif isinstance(event, Notice):
+            self._note(f"{'warning' if event.level == 'warning' else 'note'}: {event.text}")
+        elif isinstance(event, TurnFailed):
+            self._note(f"error: {event.message}" + (f"\n  hint: {event.hint}" if event.hint else ""))
+        elif isinstance(event, TurnDone):
+            self._end_line()

@@ -1,0 +1,65 @@
+"""Non-interactive sessions: ``-p`` one-shot and turns read from stdin, rendered as plain text."""
+
+from __future__ import annotations
+
+import sys
+
+from a2ia.cli.render import PlainRenderer
+from a2ia.cli.runtime import open_agent
+from a2ia.config import Settings
+from a2ia.errors import ConfigError
+from a2ia.orchestrator.events import TurnFailed
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_BACKEND_UNAVAILABLE = 3
+EXIT_STEP_LIMIT = 4
+
+EXIT_FOR_FAILURE = {
+    "max_steps": EXIT_STEP_LIMIT,
+    "config": EXIT_USAGE,
+    "backend_unavailable": EXIT_BACKEND_UNAVAILABLE,
+}
+FATAL_FAILURES = {"config", "backend_unavailable"}
+QUIT_COMMANDS = {"/quit", "/exit"}
+
+
+def decode_stdin(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"stdin is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            hint="pipe text to a2ia-cli; convert other encodings first, e.g. with iconv -t UTF-8",
+        ) from None
+
+
+def script_turns(text: str) -> list[str]:
+    """Each non-blank line of a script is one user turn."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+async def run_turns(settings: Settings, turns: list[str], *, echo: bool) -> int:
+    """Run ``turns`` in one session; the exit code is that of the first failed turn."""
+    renderer = PlainRenderer(sys.stdout, sys.stderr)
+    code = EXIT_OK
+    async with open_agent(settings) as agent:
+        for turn in turns:
+            if turn.split()[0] in QUIT_COMMANDS:
+                break
+            if turn.startswith("/"):
+                renderer.render_notice(f"slash commands are not available in scripts yet; skipped {turn!r}")
+                continue
+            if echo:
+                renderer.render_prompt(turn)
+            failure = None
+            async for event in agent.orchestrator.run(agent.session, turn):
+                renderer.render(event)
+                if isinstance(event, TurnFailed):
+                    failure = event.reason
+            if failure is not None:
+                code = code or EXIT_FOR_FAILURE.get(failure, EXIT_ERROR)
+                if failure in FATAL_FAILURES:
+                    break
+    return code

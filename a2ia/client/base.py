@@ -1,0 +1,68 @@
+"""The one contract every model backend implements."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Sequence
+
+from a2ia.errors import BackendProtocolError
+from a2ia.types import (
+    Capabilities,
+    ChatOptions,
+    Done,
+    Message,
+    StreamEvent,
+    TextDelta,
+    ToolCallReady,
+    ToolSpec,
+)
+
+
+class LLMClient(abc.ABC):
+    """A model backend. ``stream`` is the primitive; ``chat`` is built on it.
+
+    ``stream`` yields ``StreamEvent``s: text and reasoning deltas as they arrive, each tool
+    call once it is complete and parsed (``ToolCallReady``), then ``Usage`` and ``Done``.
+    Closing the iterator early (cancellation) must stop generation on the backend.
+    """
+
+    @abc.abstractmethod
+    def stream(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpec] = (),
+        options: ChatOptions | None = None,
+    ) -> AsyncIterator[StreamEvent]: ...
+
+    @abc.abstractmethod
+    async def capabilities(self) -> Capabilities: ...
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, most clients hold nothing
+        """Release what the client holds (connections, model memory)."""
+
+    async def chat(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpec] = (),
+        options: ChatOptions | None = None,
+    ) -> Message:
+        """The whole reply as one assistant ``Message``, collected from ``stream``."""
+        text: list[str] = []
+        calls = []
+        done = False
+        async for event in self.stream(messages, tools, options):
+            if isinstance(event, TextDelta):
+                text.append(event.text)
+            elif isinstance(event, ToolCallReady):
+                calls.append(event.call)
+            elif isinstance(event, Done):
+                done = True
+        if not done:
+            raise BackendProtocolError("the model's reply ended without a finish event")
+        return Message(role="assistant", content="".join(text), tool_calls=tuple(calls))
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

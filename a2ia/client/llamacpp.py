@@ -1,0 +1,240 @@
+"""``LlamaCppClient``: llama.cpp embedded in the process (llama-cpp-python), no server needed.
+
+Generation is blocking, so it runs in a worker thread (``_thread_stream``) and hands
+OpenAI-shaped chunks to the event loop, where the shared ``ChunkAccumulator`` turns them into
+``StreamEvent``s, exactly as for a server backend.
+
+Tool calls (ChatML models, see ``_chatml`` for the prompt convention):
+
+* ``tool_choice="auto"``: a grammar restricts the reply's first words to ``message:`` or
+  ``functions.<name>:``, so the model decides between answering and calling one offered tool.
+  An answer then streams freely; a call's arguments are generated under a JSON-schema grammar
+  from the tool's input schema, so they always parse and fit the schema.
+* ``"required"``: the same, without the ``message:`` alternative.
+* a tool's name: straight to that tool's arguments.
+
+One call per reply: the orchestrator's loop gives the model another step for the next one.
+
+Every string in a grammar is bounded (``_schema.bound_strings``): a tiny model under a grammar
+with an unbounded string can loop until ``max_tokens``.
+
+One ``Llama`` per client, guarded by a lock (llama.cpp contexts are not thread-safe); its KV
+cache is reused across turns for the prompt prefix they share.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from a2ia.client import _chatml
+from a2ia.client._accumulate import ChunkAccumulator
+from a2ia.client._schema import arguments_schema
+from a2ia.client._thread_stream import iterate_in_thread
+from a2ia.client.base import LLMClient
+from a2ia.errors import BackendUnavailable, ConfigError, ContextOverflow
+from a2ia.types import Capabilities, ChatOptions, Message, StreamEvent, ToolSpec
+
+DEFAULT_MAX_TOKENS = 1024
+MAX_CALL_TOKENS = 512
+
+
+def _chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+    return {"choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+
+
+class LlamaCppClient(LLMClient):
+    def __init__(
+        self,
+        model_path: str | Path,
+        *,
+        n_ctx: int = 8192,
+        seed: int = 0,
+        n_threads: int | None = None,
+        default_temperature: float = 0.2,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.n_ctx = n_ctx
+        self.seed = seed
+        self.n_threads = n_threads
+        self.default_temperature = default_temperature
+        self._llama: Any = None
+        self._lock = threading.Lock()
+        self._load_lock = anyio.Lock()
+        self._chatml = False
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def _load_blocking(self) -> Any:
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:  # pragma: no cover - it is a hard dependency
+            raise ConfigError(
+                "llama-cpp-python is not installed", hint="pip install llama-cpp-python"
+            ) from exc
+        try:
+            llama = Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.n_ctx,
+                seed=self.seed,
+                n_threads=self.n_threads,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise BackendUnavailable(
+                f"llama.cpp could not load the model {self.model_path}: {exc}",
+                hint="check that the file is a complete GGUF model, and that there is enough memory",
+            ) from None
+        self._chatml = _chatml.is_chatml(llama.metadata.get("tokenizer.chat_template"))
+        return llama
+
+    async def _ensure_loaded(self) -> Any:
+        async with self._load_lock:
+            if self._llama is None:
+                self._llama = await anyio.to_thread.run_sync(self._load_blocking)
+        return self._llama
+
+    async def capabilities(self) -> Capabilities:
+        await self._ensure_loaded()
+        return Capabilities(
+            native_tools=self._chatml,
+            constrained_decoding=True,
+            context_length=self.n_ctx,
+            model_id=self.model_path.name,
+        )
+
+    async def aclose(self) -> None:
+        llama, self._llama = self._llama, None
+        if llama is not None:
+            with self._lock:
+                llama.close()
+
+    # --- streaming -------------------------------------------------------------------------
+
+    async def stream(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpec] = (),
+        options: ChatOptions | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        options = options or ChatOptions()
+        llama = await self._ensure_loaded()
+        offered = list(tools) if self._chatml and options.tool_choice != "none" else []
+        if options.tool_choice not in ("auto", "required", "none") and not any(
+            t.name == options.tool_choice for t in offered
+        ):
+            raise ConfigError(f"tool_choice names {options.tool_choice!r}, which is not an offered tool")
+        accumulator = ChunkAccumulator()
+
+        def generate(cancelled: threading.Event) -> Iterator[dict[str, Any]]:
+            with self._lock:
+                yield from self._generate(llama, messages, offered, options, cancelled)
+
+        async for chunk in iterate_in_thread(generate, name="a2ia-llamacpp"):
+            for event in accumulator.feed(chunk):
+                yield event
+        for event in accumulator.finish():
+            yield event
+
+    def _sampling(self, options: ChatOptions, cancelled: threading.Event) -> dict[str, Any]:
+        from llama_cpp import StoppingCriteriaList
+
+        temperature = self.default_temperature if options.temperature is None else options.temperature
+        return {
+            "temperature": temperature,
+            "seed": self.seed if options.seed is None else options.seed,
+            "stopping_criteria": StoppingCriteriaList([lambda _ids, _logits: cancelled.is_set()]),
+        }
+
+    def _complete(self, llama: Any, prompt: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        try:
+            yield from llama.create_completion(prompt=prompt, stream=True, **kwargs)
+        except ValueError as exc:
+            if "exceed context window" in str(exc):
+                raise ContextOverflow(
+                    f"the conversation no longer fits the model's context ({self.n_ctx} tokens): {exc}",
+                    hint="start a new session, or raise the context with A2IA_N_CTX",
+                ) from None
+            raise
+
+    def _generate(
+        self,
+        llama: Any,
+        messages: Sequence[Message],
+        tools: list[ToolSpec],
+        options: ChatOptions,
+        cancelled: threading.Event,
+    ) -> Iterator[dict[str, Any]]:
+        """The blocking generator: yields OpenAI-shaped chat chunks, then usage."""
+        prompt = _chatml.render(messages, tools)
+        sampling = self._sampling(options, cancelled)
+        produced = 0
+        target: str | None = None
+        if tools:
+            choice = options.tool_choice
+            if choice in ("auto", "required"):
+                target = self._decide(llama, prompt, tools, allow_message=choice == "auto")
+            else:
+                target = choice
+        if target is None:
+            body = prompt + (_chatml.MESSAGE_PREFIX + "\n" if tools else "")
+            finish = "stop"
+            for piece in self._complete(
+                llama,
+                body,
+                max_tokens=options.max_tokens or DEFAULT_MAX_TOKENS,
+                stop=[*_chatml.STOP, *options.stop],
+                **sampling,
+            ):
+                produced += 1
+                choice_ = piece["choices"][0]
+                finish = choice_.get("finish_reason") or finish
+                if choice_.get("text"):
+                    yield _chunk({"content": choice_["text"]})
+            yield _chunk({}, finish)
+        else:
+            spec = next(t for t in tools if t.name == target)
+            call_prompt = prompt + _chatml.call_prefix(target) + "\n"
+            grammar = self._grammar(json.dumps(arguments_schema(spec.input_schema)))
+            pieces = list(self._complete(llama, call_prompt, max_tokens=MAX_CALL_TOKENS, grammar=grammar, **sampling))
+            produced += len(pieces)
+            arguments = "".join(p["choices"][0].get("text") or "" for p in pieces)
+            call = {
+                "index": 0,
+                "id": f"call_{uuid.uuid4().hex[:12]}",
+                "type": "function",
+                "function": {"name": target, "arguments": arguments},
+            }
+            yield _chunk({"tool_calls": [call]}, "tool_calls")
+        prompt_tokens = len(llama.tokenize(prompt.encode(), special=True))
+        yield {"choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": produced}}
+
+    @staticmethod
+    def _grammar(schema_json: str | None = None, gbnf: str | None = None) -> Any:
+        from llama_cpp import LlamaGrammar
+
+        if gbnf is not None:
+            return LlamaGrammar.from_string(gbnf, verbose=False)
+        return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+
+    def _decide(self, llama: Any, prompt: str, tools: list[ToolSpec], *, allow_message: bool) -> str | None:
+        """Constrain the reply's first words to ``message:`` or ``functions.<name>:``.
+
+        Returns the tool to call, or ``None`` to answer. Greedy (temperature 0), as the choice
+        of what to do should not be left to sampling noise.
+        """
+        alternatives = [_chatml.call_prefix(t.name) for t in tools]
+        if allow_message:
+            alternatives.append(_chatml.MESSAGE_PREFIX)
+        grammar = self._grammar(gbnf="root ::= " + " | ".join(json.dumps(a) for a in alternatives))
+        text = "".join(
+            p["choices"][0].get("text") or ""
+            for p in self._complete(llama, prompt, max_tokens=32, temperature=0.0, grammar=grammar, seed=self.seed)
+        )
+        return next((t.name for t in tools if text.strip() == _chatml.call_prefix(t.name)), None)

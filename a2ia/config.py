@@ -1,0 +1,45 @@
+"""Settings: one object, read from flags (highest), then ``A2IA_*`` environment variables.
+
+Config files (project and user) join this chain in a later layer; the object stays the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from a2ia.errors import ConfigError
+
+Backend = Literal["auto", "llamacpp", "vllm", "ollama", "openai", "scripted"]
+BACKENDS: tuple[str, ...] = Backend.__args__  # type: ignore[attr-defined]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="A2IA_", extra="ignore", frozen=True)
+
+    backend: Backend = "auto"
+    model: str | None = Field(default=None, description="GGUF path (llamacpp) or model name")
+    workspace: Path = Field(default_factory=Path.cwd)
+    max_steps: int = Field(default=8, ge=1, le=1000)
+    n_ctx: int = Field(default=8192, ge=512)
+    seed: int = 0
+    temperature: float = Field(default=0.2, ge=0.0, le=2.0)
+    debug: bool = False
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Settings from flags (``None`` means "not given") over the environment."""
+    given = {key: value for key, value in flags.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid setting: {problems}",
+            hint=f"backends are {', '.join(BACKENDS)}; A2IA_* environment variables count as settings",
+        ) from None

@@ -1,0 +1,70 @@
+"""The orchestrator's event stream: what every front end renders.
+
+``Event`` is the client's ``StreamEvent`` union (text, reasoning, tool calls, usage, done)
+plus the orchestrator's own events below, discriminated on ``kind``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field
+
+from a2ia.types import (
+    Done,
+    ReasoningDelta,
+    TextDelta,
+    ToolCall,
+    ToolCallReady,
+    ToolResult,
+    Usage,
+    Record,
+)
+
+FailureReason = Literal["max_steps", "config", "backend_unavailable", "backend", "tools", "internal"]
+
+
+class ToolStarted(Record):
+    kind: Literal["tool_started"] = "tool_started"
+    call: ToolCall
+    server: str = ""
+
+
+class ToolFinished(Record):
+    kind: Literal["tool_finished"] = "tool_finished"
+    call: ToolCall
+    result: ToolResult
+    duration_s: float
+
+
+class TurnDone(Record):
+    """The model answered without asking for more tools."""
+
+    kind: Literal["turn_done"] = "turn_done"
+    steps: int
+
+
+class TurnFailed(Record):
+    """The turn ended without an answer; ``message`` says why, ``hint`` what to do."""
+
+    kind: Literal["turn_failed"] = "turn_failed"
+    reason: FailureReason
+    message: str
+    hint: str | None = None
+
+
+class Notice(Record):
+    """Something the person should know that is not part of the answer."""
+
+    kind: Literal["notice"] = "notice"
+    level: Literal["info", "warning"] = "info"
+    text: str
+
+
+Event = Annotated[
+    Union[
+        TextDelta, ReasoningDelta, ToolCallReady, Usage, Done,
+        ToolStarted, ToolFinished, TurnDone, TurnFailed, Notice,
+    ],
+    Field(discriminator="kind"),
+]

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The test command: installs everything the tests need into ./.venv, then runs the suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh --dev
+.venv/bin/python -m pytest "$@"

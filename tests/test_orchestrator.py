@@ -1,0 +1,131 @@
+"""The agent loop, driven deterministically by the shipped ScriptedClient and real builtin tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from a2ia.client.scripted import ScriptedClient
+from a2ia.errors import BackendUnavailable
+from a2ia.orchestrator.events import Notice, ToolFinished, ToolStarted, TurnDone, TurnFailed
+from a2ia.orchestrator.loop import Orchestrator
+from a2ia.orchestrator.session import Session
+from a2ia.tools.builtin import make_builtin_server
+from a2ia.tools.registry import ToolRegistry
+from a2ia.tools.workspace import Workspace
+from a2ia.types import ChatOptions, Done, TextDelta, ToolCall
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def tools(workspace: Path):
+    async with ToolRegistry() as registry:
+        await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
+        yield registry
+
+
+async def run_turn(orchestrator: Orchestrator, session: Session, text: str) -> list:
+    return [event async for event in orchestrator.run(session, text)]
+
+
+async def test_tool_round_trip(tools: ToolRegistry) -> None:
+    client = ScriptedClient([ToolCall(id="c1", name="read_file", arguments={"path": "README.md"}), "It is a demo."])
+    session = Session()
+    events = await run_turn(Orchestrator(client, tools, system_prompt="sys"), session, "What is this?")
+
+    kinds = [e.kind for e in events]
+    assert kinds.index("tool_call") < kinds.index("tool_started") < kinds.index("tool_finished")
+    assert isinstance(events[-1], TurnDone) and events[-1].steps == 2
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert not finished.result.is_error and finished.result.content.startswith("# Demo project")
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "It is a demo."
+
+    # The second request carried the tool result back to the model, after the call.
+    second = client.requests[1].messages
+    assert [m.role for m in second] == ["system", "user", "assistant", "tool"]
+    assert second[2].tool_calls[0].id == "c1"
+    assert second[3].tool_call_id == "c1" and second[3].content.startswith("# Demo project")
+    # The session holds every completed message, the system prompt excepted.
+    assert [m.role for m in session.messages] == ["user", "assistant", "tool", "assistant"]
+    assert {s.name for s in client.requests[0].tools} == {"list_dir", "read_file"}
+
+
+async def test_tool_error_is_fed_back_as_data(tools: ToolRegistry) -> None:
+    client = ScriptedClient([ToolCall(id="c1", name="read_file", arguments={"path": "../secret.txt"}), "Sorry."])
+    events = await run_turn(Orchestrator(client, tools), Session(), "read the secret")
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert finished.result.is_error and "outside the workspace root" in finished.result.content
+    tool_message = client.requests[1].messages[-1]
+    assert tool_message.role == "tool" and "outside the workspace root" in tool_message.content
+    assert isinstance(events[-1], TurnDone)
+
+
+async def test_unparseable_arguments_are_not_run_and_explained(tools: ToolRegistry) -> None:
+    bad = ToolCall(id="c1", name="read_file", arguments={}, arguments_error="arguments are not valid JSON: {pa")
+    client = ScriptedClient([bad, "ok"])
+    events = await run_turn(Orchestrator(client, tools), Session(), "x")
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert finished.result.is_error
+    assert "was not run" in finished.result.content and "{pa" in finished.result.content
+
+
+async def test_max_steps_stops_the_loop(tools: ToolRegistry) -> None:
+    client = ScriptedClient(lambda messages, specs: ToolCall(id=f"c{len(messages)}", name="list_dir", arguments={}))
+    events = await run_turn(Orchestrator(client, tools, max_steps=3), Session(), "loop forever")
+    assert len(client.requests) == 3
+    assert sum(isinstance(e, ToolStarted) for e in events) == 3
+    assert isinstance(events[-1], TurnFailed) and events[-1].reason == "max_steps"
+    assert "3 steps" in events[-1].message and "--max-steps" in events[-1].hint
+
+
+async def test_forced_tool_choice_applies_to_the_first_step_only(tools: ToolRegistry) -> None:
+    client = ScriptedClient([ToolCall(id="c1", name="list_dir", arguments={}), "done"])
+    orchestrator = Orchestrator(client, tools, options=ChatOptions(tool_choice="list_dir"))
+    await run_turn(orchestrator, Session(), "x")
+    assert [r.options.tool_choice for r in client.requests] == ["list_dir", "auto"]
+
+
+async def test_backend_failure_ends_the_turn_and_keeps_history(tools: ToolRegistry) -> None:
+    client = ScriptedClient(["first answer", BackendUnavailable("server at http://127.0.0.1:9 refused the connection")])
+    orchestrator = Orchestrator(client, tools)
+    session = Session()
+    first = await run_turn(orchestrator, session, "one")
+    assert isinstance(first[-1], TurnDone)
+    second = await run_turn(orchestrator, session, "two")
+    assert isinstance(second[-1], TurnFailed) and second[-1].reason == "backend_unavailable"
+    assert "refused" in second[-1].message
+    assert [m.content for m in session.messages] == ["one", "first answer", "two"]
+
+
+async def test_unexpected_bug_becomes_turn_failed(tools: ToolRegistry) -> None:
+    client = ScriptedClient([ZeroDivisionError("boom")])
+    events = await run_turn(Orchestrator(client, tools), Session(), "x")
+    assert events[-1].reason == "internal" and "ZeroDivisionError" in events[-1].message
+
+
+async def test_model_without_native_tools_gets_none_and_a_notice(tools: ToolRegistry) -> None:
+    class NoTools(ScriptedClient):
+        async def capabilities(self):
+            caps = await super().capabilities()
+            return caps.model_copy(update={"native_tools": False})
+
+    client = NoTools(["plain answer"])
+    events = await run_turn(Orchestrator(client, tools), Session(), "x")
+    assert isinstance(events[0], Notice) and events[0].level == "warning"
+    assert client.requests[0].tools == ()
+    assert isinstance(events[-1], TurnDone)
+
+
+async def test_stream_events_pass_through_in_order(tools: ToolRegistry) -> None:
+    client = ScriptedClient(["a b c"])
+    events = await run_turn(Orchestrator(client, tools), Session(), "x")
+    assert [e.kind for e in events] == ["text", "text", "text", "usage", "done", "turn_done"]
+    assert isinstance(events[-2], Done)
+
+
+async def test_scripted_chat_collects_calls(tools: ToolRegistry) -> None:
+    client = ScriptedClient([["look: ", ToolCall(id="a", name="list_dir")]])
+    reply = await client.chat([], tools.specs())
+    assert reply.content == "look: " and reply.tool_calls[0].name == "list_dir"
