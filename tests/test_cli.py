@@ -157,3 +157,22 @@ def test_real_model_end_to_end(smollm2: Path, workspace: Path) -> None:
     err = result.stderr.decode()
     assert "⚙ list_dir [a2ia]" in err or "⚙ read_file [a2ia]" in err
     assert_no_traceback(result)
+
+
+def test_on_a_terminal_without_prompt_prints_a_hint() -> None:
+    """A real pseudo-terminal as stdin: the TUI is not built yet, so a one-line hint."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "a2ia.cli"], stdin=follower, capture_output=True, timeout=60,
+            env={k: v for k, v in os.environ.items() if not k.startswith("A2IA_")},
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert result.returncode == 2
+    err = result.stderr.decode()
+    assert "interactive interface is not built yet" in err and "-p" in err
+    assert len(err.strip().splitlines()) == 1
