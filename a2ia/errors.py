@@ -8,6 +8,8 @@
     ├── BackendError              the model backend failed
     │   ├── BackendUnavailable    cannot reach or load the backend (exit 3)
     │   ├── BackendHTTPError      a server answered with an HTTP error (keeps status, body)
+    │   │   └── ToolsNotSupported the server or model cannot take tools (the orchestrator
+    │   │                         falls back to prompting for them)
     │   ├── BackendProtocolError  a reply that does not parse as its wire format says
     │   └── ContextOverflow       the conversation no longer fits the model's context
     ├── ToolError                 the tool machinery failed (a dead MCP server, not a tool's
@@ -55,6 +57,10 @@ class BackendHTTPError(BackendError):
         super().__init__(message, hint=hint)
         self.status = status
         self.body = body
+
+
+class ToolsNotSupported(BackendHTTPError):
+    pass
 
 
 class BackendProtocolError(BackendError):

@@ -1,0 +1,120 @@
+"""Recovering tool calls that a model wrote as text instead of through the tool-call channel.
+
+Seen in the wild: a ``<tool_call>{…}</tool_call>`` block left in ``content`` (vLLM's hermes
+parser while streaming, or a call cut by ``max_tokens``), a reply that is only a JSON object
+naming a tool, the same inside a ```` ```json ```` fence. One parser serves every client: wrap a
+client's event stream with ``recover_text_calls(events, tools)``.
+
+Text that may be a call is held back while it streams (a reply that starts like one, or from
+a ``<tool_call>`` tag on); at the end it becomes ``ToolCallReady`` events if it parses into
+calls that name offered tools, and is released as text otherwise. Nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
+
+from a2ia.client._accumulate import parse_arguments
+from a2ia.types import Done, StreamEvent, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage
+
+CALL_TAG = "<tool_call>"
+_BLOCK = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
+_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+_STARTS = ("<tool_call>", "```", "{")
+
+
+def _could_start_call(text: str) -> bool:
+    stripped = text.lstrip()
+    return any(start.startswith(stripped) or stripped.startswith(start) for start in _STARTS)
+
+
+def _partial_tag(text: str) -> int:
+    """How many trailing characters of ``text`` could begin ``<tool_call>``."""
+    for size in range(min(len(CALL_TAG) - 1, len(text)), 0, -1):
+        if CALL_TAG.startswith(text[-size:]):
+            return size
+    return 0
+
+
+def _as_call(obj: Any, names: set[str], index: int) -> ToolCall | None:
+    if not isinstance(obj, dict) or obj.get("name") not in names:
+        return None
+    raw = obj.get("arguments", obj.get("parameters", {}))
+    arguments, error = parse_arguments(raw if isinstance(raw, (str, dict)) or raw is None else json.dumps(raw))
+    return ToolCall(id=f"text_call_{index}", name=obj["name"], arguments=arguments, arguments_error=error)
+
+
+def parse_text_calls(text: str, tools: Iterable[ToolSpec]) -> list[ToolCall]:
+    """The calls in ``text``, or ``[]`` if it is not (entirely) tool calls to offered tools."""
+    names = {t.name for t in tools}
+    stripped = text.strip()
+    if not stripped or not names:
+        return []
+    if CALL_TAG in stripped:
+        bodies = _BLOCK.findall(stripped)
+    else:
+        fenced = _FENCE.match(stripped)
+        bodies = [fenced.group(1) if fenced else stripped]
+    calls = []
+    for index, body in enumerate(bodies):
+        try:
+            obj = json.loads(body)
+        except json.JSONDecodeError:
+            return []
+        objs = obj if isinstance(obj, list) else [obj]
+        for item in objs:
+            call = _as_call(item, names, len(calls) + index)
+            if call is None:
+                return []
+            calls.append(call)
+    return calls
+
+
+async def recover_text_calls(events: AsyncIterator[StreamEvent], tools: Sequence[ToolSpec]) -> AsyncIterator[StreamEvent]:
+    """Pass ``events`` through, turning tool calls written as text into ``ToolCallReady``."""
+    if not tools:
+        async for event in events:
+            yield event
+        return
+    released: list[str] = []  # text already passed on
+    held = ""  # text that may still be a call
+    undecided = True  # nothing but possible-call text so far
+    native_calls = False
+    recovered = False
+    async for event in events:
+        if isinstance(event, TextDelta):
+            held += event.text
+            if undecided and _could_start_call(held):
+                continue
+            undecided = False
+            if CALL_TAG in held:
+                continue  # from the tag on, everything waits for the end
+            keep = _partial_tag(held)
+            out, held = held[: len(held) - keep], held[len(held) - keep :]
+            if out:
+                released.append(out)
+                yield TextDelta(text=out)
+            continue
+        if isinstance(event, ToolCallReady):
+            native_calls = True
+        if isinstance(event, (Usage, Done)) and held:
+            start = held.index(CALL_TAG) if CALL_TAG in held else 0
+            calls = [] if native_calls else parse_text_calls(held[start:], tools)
+            if calls:
+                before = held[:start]
+                if before.strip():
+                    yield TextDelta(text=before)
+                for call in calls:
+                    yield ToolCallReady(call=call)
+                recovered = True
+            else:
+                yield TextDelta(text=held)
+            held = ""
+        if isinstance(event, Done) and recovered:
+            event = Done(finish_reason="tool_calls")
+        yield event
+    if held:  # a stream that ended without Done: release what was held
+        yield TextDelta(text=held)

@@ -1,0 +1,179 @@
+"""One contract, every client: the same tests against each backend, each as real as it runs here.
+
+* ``embedded``: ``LlamaCppClient`` with SmolLM2-135M in-process.
+* ``openai``: ``OpenAICompatClient`` against a real ``python -m llama_cpp.server`` process.
+* ``vllm``: ``VLLMClient`` against a real vLLM (CPU build) process, when it is built
+  (``scripts/vllm-cpu/setup.sh DIR`` and ``VLLM_CPU_DIR=DIR``; ``.ci/run`` does both).
+
+Assertions are on structure, never on what the tiny model says.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from a2ia.client.base import LLMClient
+from a2ia.client.llamacpp import LlamaCppClient
+from a2ia.client.openai_compat import OpenAICompatClient
+from a2ia.client.vllm import VLLMClient
+from a2ia.errors import BackendUnavailable
+from a2ia.types import ChatOptions, Done, Message, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage
+
+from servers import free_port, llama_cpp_server, server_process
+
+pytestmark = [pytest.mark.anyio, pytest.mark.model]
+
+GREEDY = ChatOptions(temperature=0.0, seed=0, max_tokens=24)
+LIST_DIR = ToolSpec(
+    name="list_dir",
+    description="List the files in a folder.",
+    input_schema={"type": "object", "properties": {"path": {"type": "string", "maxLength": 64}}, "required": ["path"]},
+)
+READ_FILE = ToolSpec(
+    name="read_file",
+    description="Read a text file.",
+    input_schema={"type": "object", "properties": {"path": {"type": "string", "maxLength": 64}}, "required": ["path"]},
+)
+VLLM_HINT = "the real vLLM CPU server is not built: run scripts/vllm-cpu/setup.sh DIR and set VLLM_CPU_DIR=DIR (.ci/run does both)"
+
+
+@dataclass
+class Backend:
+    name: str
+    make: Callable[[], LLMClient]
+    make_dead: Callable[[], LLMClient]
+    reports_usage: bool = True
+
+
+@pytest.fixture(scope="session")
+def openai_server(smollm2: Path, tmp_path_factory: pytest.TempPathFactory):
+    with llama_cpp_server(smollm2, tmp_path_factory.mktemp("llama-server") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def vllm_server(tmp_path_factory: pytest.TempPathFactory):
+    root = os.environ.get("VLLM_CPU_DIR")
+    if not root or not (Path(root) / "serve.sh").exists():
+        pytest.skip(VLLM_HINT)
+    port = free_port()
+    log = tmp_path_factory.mktemp("vllm") / "vllm.log"
+    with server_process([str(Path(root) / "serve.sh"), str(port)], ready_url=f"http://127.0.0.1:{port}/v1/models", log=log, timeout_s=600):
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+def _dead_url() -> str:
+    return f"http://127.0.0.1:{free_port()}/v1"
+
+
+@pytest.fixture(params=["embedded", "openai", "vllm"])
+def backend(request: pytest.FixtureRequest, smollm2: Path) -> Backend:
+    if request.param == "embedded":
+        return Backend(
+            "embedded",
+            make=lambda: LlamaCppClient(smollm2, n_ctx=4096, seed=0),
+            make_dead=lambda: LlamaCppClient(smollm2.parent / "missing.gguf"),
+        )
+    if request.param == "openai":
+        url = request.getfixturevalue("openai_server")
+        # llama_cpp.server ignores stream_options.include_usage: it sends no usage when streaming.
+        return Backend(
+            "openai",
+            make=lambda: OpenAICompatClient(url),
+            make_dead=lambda: OpenAICompatClient(_dead_url(), max_retries=1, backoff_s=0.01),
+            reports_usage=False,
+        )
+    url = request.getfixturevalue("vllm_server")
+    return Backend(
+        "vllm",
+        make=lambda: VLLMClient(url),
+        make_dead=lambda: VLLMClient(_dead_url(), max_retries=1, backoff_s=0.01),
+    )
+
+
+@pytest.fixture
+async def client(backend: Backend) -> AsyncIterator[LLMClient]:
+    async with backend.make() as client:
+        yield client
+
+
+async def collect(client: LLMClient, messages, tools=(), options=GREEDY) -> list:
+    return [event async for event in client.stream(messages, tools, options)]
+
+
+async def test_plain_answer(client: LLMClient) -> None:
+    reply = await client.chat([Message.user("Say hello.")], options=GREEDY)
+    assert reply.role == "assistant" and reply.content.strip() and not reply.tool_calls
+
+
+async def test_streamed_answer(client: LLMClient) -> None:
+    events = await collect(client, [Message.user("Count from one to ten.")])
+    texts = [e for e in events if isinstance(e, TextDelta)]
+    assert len(texts) >= 2
+    assert isinstance(events[-1], Done) and events[-1].finish_reason in ("stop", "length")
+    assert events.index(texts[-1]) < len(events) - 1
+
+
+async def test_one_tool_call(client: LLMClient) -> None:
+    events = await collect(
+        client,
+        [Message.user("What files are in the folder 'src'?")],
+        [LIST_DIR, READ_FILE],
+        GREEDY.model_copy(update={"tool_choice": "list_dir", "max_tokens": 64}),
+    )
+    calls = [e.call for e in events if isinstance(e, ToolCallReady)]
+    assert len(calls) == 1 and calls[0].name == "list_dir" and calls[0].id
+    assert calls[0].arguments_error is None
+    jsonschema.validate(calls[0].arguments, LIST_DIR.input_schema)
+    assert isinstance(events[-1], Done) and events[-1].finish_reason in ("tool_calls", "stop")
+
+
+async def test_tool_result_round_trip(client: LLMClient) -> None:
+    call = ToolCall(id="call_1", name="read_file", arguments={"path": "notes.txt"})
+    messages = [
+        Message.user("What does notes.txt say?"),
+        Message(role="assistant", tool_calls=(call,)),
+        Message(role="tool", content="Buy milk.", tool_call_id="call_1", name="read_file"),
+    ]
+    events = await collect(client, messages, [READ_FILE], GREEDY.model_copy(update={"tool_choice": "none"}))
+    assert isinstance(events[-1], Done)
+    assert not any(isinstance(e, ToolCallReady) for e in events)
+
+
+async def test_usage_reported(client: LLMClient, backend: Backend) -> None:
+    events = await collect(client, [Message.user("Say hello.")])
+    usage = [e for e in events if isinstance(e, Usage)]
+    if not backend.reports_usage:
+        assert usage == []
+        return
+    assert len(usage) == 1 and usage[0].prompt_tokens > 0 and usage[0].completion_tokens > 0
+    assert events.index(usage[0]) == len(events) - 2
+
+
+async def test_cancellation_mid_stream(client: LLMClient) -> None:
+    stream = client.stream([Message.user("Write a long story about a robot.")], (), GREEDY.model_copy(update={"max_tokens": 300}))
+    async for event in stream:
+        if isinstance(event, TextDelta):
+            break
+    await stream.aclose()
+    again = await client.chat([Message.user("Say yes.")], options=GREEDY.model_copy(update={"max_tokens": 4}))
+    assert again.role == "assistant"
+
+
+async def test_capabilities(client: LLMClient) -> None:
+    caps = await client.capabilities()
+    assert caps.native_tools and caps.model_id
+
+
+async def test_server_gone(backend: Backend) -> None:
+    async with backend.make_dead() as dead:
+        with pytest.raises(BackendUnavailable) as info:
+            await collect(dead, [Message.user("hi")])
+    if backend.name != "embedded":
+        assert "127.0.0.1" in str(info.value)
