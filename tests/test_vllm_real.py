@@ -1,0 +1,45 @@
+"""vLLM-specific behaviour against the real vLLM CPU server (``scripts/vllm-cpu/``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from a2ia.client.vllm import VLLMClient
+from a2ia.errors import ToolsNotSupported
+from a2ia.types import ChatOptions, Message, ToolSpec
+
+from servers import free_port, server_process
+
+pytestmark = pytest.mark.anyio
+VLLM_HINT = "the real vLLM CPU server is not built: run scripts/vllm-cpu/setup.sh DIR and set VLLM_CPU_DIR=DIR (.ci/run does both)"
+TOOL = ToolSpec(name="list_dir", input_schema={"type": "object", "properties": {"path": {"type": "string", "maxLength": 32}}})
+
+
+@pytest.fixture(scope="module")
+def vllm_without_tools(tmp_path_factory: pytest.TempPathFactory):
+    root = os.environ.get("VLLM_CPU_DIR")
+    if not root or not (Path(root) / "serve.sh").exists():
+        pytest.skip(VLLM_HINT)
+    port = free_port()
+    log = tmp_path_factory.mktemp("vllm-no-tools") / "vllm.log"
+    argv = [str(Path(root) / "serve.sh"), str(port)]
+    with server_process(argv, ready_url=f"http://127.0.0.1:{port}/v1/models", log=log, timeout_s=600, env={"VLLM_NO_TOOLS": "1"}):
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+async def test_server_without_tool_support_raises_tools_not_supported(vllm_without_tools: str) -> None:
+    async with VLLMClient(vllm_without_tools) as client:
+        caps = await client.capabilities()
+        assert caps.model_id == "smollm2" and caps.context_length and caps.context_length > 0
+        assert await client.healthy()
+        with pytest.raises(ToolsNotSupported) as info:
+            await client.chat([Message.user("list files")], [TOOL])
+        assert info.value.status == 400
+        assert "enable-auto-tool-choice" in info.value.body
+        assert "--enable-auto-tool-choice" in info.value.hint
+        # Without tools the same server answers.
+        reply = await client.chat([Message.user("Say hi.")], options=ChatOptions(max_tokens=4, temperature=0))
+        assert reply.role == "assistant"
