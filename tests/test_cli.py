@@ -88,10 +88,25 @@ def test_unknown_backend_from_environment() -> None:
     assert_no_traceback(result)
 
 
-def test_backend_not_built_yet_says_so() -> None:
-    result = a2ia("--backend", "vllm", "-p", "x")
-    assert result.returncode == 2
-    assert "vLLM backend is not available" in result.stderr.decode()
+def test_server_backend_that_is_not_running_exits_3_naming_the_url() -> None:
+    from servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    result = a2ia("--backend", "vllm", "--vllm-url", url, "-p", "x")
+    assert result.returncode == 3
+    assert f"cannot reach the model server at {url}" in result.stderr.decode()
+    assert_no_traceback(result)
+    alias = subprocess.run(
+        [sys.executable, "-c", "import sys; from a2ia.cli.main import main_vllm; sys.argv[0] = 'a2ia-cli-vllm'; main_vllm()",
+         "--vllm-url", url, "-p", "x"],
+        capture_output=True, timeout=60,
+    )
+    assert alias.returncode == 3 and url in alias.stderr.decode()
+
+
+def test_openai_backend_needs_a_url() -> None:
+    result = a2ia("--backend", "openai", "-p", "x")
+    assert result.returncode == 2 and "--base-url" in result.stderr.decode()
 
 
 def test_missing_model_file(tmp_path: Path) -> None:
@@ -176,3 +191,34 @@ def test_on_a_terminal_without_prompt_prints_a_hint() -> None:
     err = result.stderr.decode()
     assert "interactive interface is not built yet" in err and "-p" in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.model
+def test_openai_backend_against_a_real_llama_cpp_server(openai_server: str, workspace: Path) -> None:
+    result = a2ia("--backend", "openai", "--base-url", openai_server, "-C", str(workspace), "--max-steps", "2",
+                  "-p", "What files are in this folder?")
+    assert result.returncode in (0, 4), result.stderr.decode()
+    assert_no_traceback(result)
+
+
+def test_vllm_alias_against_the_real_vllm_server(vllm_server: str, workspace: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; from a2ia.cli.main import main_vllm; main_vllm()",
+         "--vllm-url", vllm_server, "-C", str(workspace), "--max-steps", "2", "-p", "What files are in this folder?"],
+        capture_output=True, timeout=300, env={k: v for k, v in os.environ.items() if not k.startswith("A2IA_")},
+    )
+    assert result.returncode in (0, 4), result.stderr.decode()
+    assert_no_traceback(result)
+
+
+def test_ollama_backend_against_replayed_fixtures(ollama_server, workspace: Path) -> None:
+    """Recorded Ollama wire fixtures replayed over HTTP (no Ollama daemon here): tools end to end."""
+    ollama_server.reset()
+    ollama_server.chat = "chat_tool_calls_arrive_whole.json"
+    first = a2ia("--backend", "ollama", "--ollama-url", ollama_server.url, "-C", str(workspace), "--max-steps", "1", "-p", "x")
+    err = first.stderr.decode()
+    assert '⚙ list_dir [a2ia] {"path": "."}' in err and '⚙ read_file [a2ia] {"path": "README.md"}' in err
+    assert first.returncode == 4
+    ollama_server.chat = "chat_model_not_found.json"
+    missing = a2ia("--backend", "ollama", "--ollama-url", ollama_server.url, "--model", "qwen9:1b", "-p", "x")
+    assert missing.returncode == 2 and "ollama pull qwen9:1b" in missing.stderr.decode()

@@ -4,13 +4,14 @@
 * ``openai``: ``OpenAICompatClient`` against a real ``python -m llama_cpp.server`` process.
 * ``vllm``: ``VLLMClient`` against a real vLLM (CPU build) process, when it is built
   (``scripts/vllm-cpu/setup.sh DIR`` and ``VLLM_CPU_DIR=DIR``; ``.ci/run`` does both).
+* ``ollama``: ``OllamaClient`` against recorded Ollama wire fixtures replayed over HTTP (no
+  Ollama daemon can run here; ``fixtures/ollama/README.md``).
 
 Assertions are on structure, never on what the tiny model says.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,9 @@ from a2ia.client.vllm import VLLMClient
 from a2ia.errors import BackendUnavailable
 from a2ia.types import ChatOptions, Done, Message, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage
 
-from servers import free_port, llama_cpp_server, server_process
+from a2ia.client.ollama import OllamaClient
+
+from servers import free_port
 
 pytestmark = [pytest.mark.anyio, pytest.mark.model]
 
@@ -40,7 +43,6 @@ READ_FILE = ToolSpec(
     description="Read a text file.",
     input_schema={"type": "object", "properties": {"path": {"type": "string", "maxLength": 64}}, "required": ["path"]},
 )
-VLLM_HINT = "the real vLLM CPU server is not built: run scripts/vllm-cpu/setup.sh DIR and set VLLM_CPU_DIR=DIR (.ci/run does both)"
 
 
 @dataclass
@@ -51,28 +53,11 @@ class Backend:
     reports_usage: bool = True
 
 
-@pytest.fixture(scope="session")
-def openai_server(smollm2: Path, tmp_path_factory: pytest.TempPathFactory):
-    with llama_cpp_server(smollm2, tmp_path_factory.mktemp("llama-server") / "server.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def vllm_server(tmp_path_factory: pytest.TempPathFactory):
-    root = os.environ.get("VLLM_CPU_DIR")
-    if not root or not (Path(root) / "serve.sh").exists():
-        pytest.skip(VLLM_HINT)
-    port = free_port()
-    log = tmp_path_factory.mktemp("vllm") / "vllm.log"
-    with server_process([str(Path(root) / "serve.sh"), str(port)], ready_url=f"http://127.0.0.1:{port}/v1/models", log=log, timeout_s=600):
-        yield f"http://127.0.0.1:{port}/v1"
-
-
 def _dead_url() -> str:
     return f"http://127.0.0.1:{free_port()}/v1"
 
 
-@pytest.fixture(params=["embedded", "openai", "vllm"])
+@pytest.fixture(params=["embedded", "openai", "vllm", "ollama"])
 def backend(request: pytest.FixtureRequest, smollm2: Path) -> Backend:
     if request.param == "embedded":
         return Backend(
@@ -88,6 +73,14 @@ def backend(request: pytest.FixtureRequest, smollm2: Path) -> Backend:
             make=lambda: OpenAICompatClient(url),
             make_dead=lambda: OpenAICompatClient(_dead_url(), max_retries=1, backoff_s=0.01),
             reports_usage=False,
+        )
+    if request.param == "ollama":
+        replay = request.getfixturevalue("ollama_server")
+        replay.reset()
+        return Backend(
+            "ollama",
+            make=lambda: OllamaClient("qwen2.5:7b", host=replay.url),
+            make_dead=lambda: OllamaClient("qwen2.5:7b", host=_dead_url().removesuffix("/v1")),
         )
     url = request.getfixturevalue("vllm_server")
     return Backend(

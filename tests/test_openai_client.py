@@ -176,3 +176,16 @@ async def test_usage_is_optional_and_api_key_is_sent() -> None:
     events = await events_of(client_for(server, api_key="sk-test"))
     assert not any(isinstance(e, Usage) for e in events)
     assert server.requests[-1].headers["authorization"] == "Bearer sk-test"
+
+
+async def test_two_tool_calls_in_one_reply() -> None:
+    server = Server(stream_response(sse(
+        delta({"tool_calls": [{"id": "t0", "type": "function", "index": 0, "function": {"name": "read_file"}}]}),
+        delta({"tool_calls": [{"index": 0, "function": {"arguments": '{"path": "a"}'}}]}),
+        delta({"tool_calls": [{"id": "t1", "type": "function", "index": 1, "function": {"name": "read_file"}}]}),
+        delta({"tool_calls": [{"index": 1, "function": {"arguments": '{"path": "b"}'}}]}),
+        delta({}, "tool_calls"),
+    )))
+    events = await events_of(client_for(server), [TOOL])
+    calls = [e.call for e in events if isinstance(e, ToolCallReady)]
+    assert [(c.id, c.arguments) for c in calls] == [("t0", {"path": "a"}), ("t1", {"path": "b"})]

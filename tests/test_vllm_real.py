@@ -11,10 +11,10 @@ from a2ia.client.vllm import VLLMClient
 from a2ia.errors import ToolsNotSupported
 from a2ia.types import ChatOptions, Message, ToolSpec
 
+from conftest import VLLM_HINT
 from servers import free_port, server_process
 
 pytestmark = pytest.mark.anyio
-VLLM_HINT = "the real vLLM CPU server is not built: run scripts/vllm-cpu/setup.sh DIR and set VLLM_CPU_DIR=DIR (.ci/run does both)"
 TOOL = ToolSpec(name="list_dir", input_schema={"type": "object", "properties": {"path": {"type": "string", "maxLength": 32}}})
 
 

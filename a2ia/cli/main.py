@@ -74,7 +74,14 @@ def _offer_download(exc: ModelNotFound) -> bool:
     type=click.Choice(BACKENDS),
     help="Model backend. auto (default) = embedded llama.cpp for now; scripted = A2IA_SCRIPT replies (tests).",
 )
-@click.option("-m", "--model", help="GGUF model file for the embedded engine. Env: A2IA_MODEL.")
+@click.option(
+    "-m", "--model",
+    help="GGUF file (embedded), served model name (vllm/openai; default: the first served) "
+    "or Ollama model (default qwen2.5:7b). Env: A2IA_MODEL.",
+)
+@click.option("--base-url", help="OpenAI-compatible server for --backend openai, e.g. http://127.0.0.1:8080/v1.")
+@click.option("--vllm-url", help="vLLM server for --backend vllm (default http://127.0.0.1:8000/v1).")
+@click.option("--ollama-url", help="Ollama server for --backend ollama (default OLLAMA_HOST or http://127.0.0.1:11434).")
 @click.option("-p", "--prompt", help="Run one turn with this prompt and exit. Piped stdin is appended as context.")
 @click.option("--max-steps", type=click.IntRange(1, 1000), help="Model calls allowed per turn (default 8).")
 @click.option(
@@ -85,7 +92,7 @@ def _offer_download(exc: ModelNotFound) -> bool:
 @click.option("--debug", is_flag=True, default=None, help="Log debug details and tracebacks to stderr.")
 @click.version_option(__version__, prog_name="a2ia-cli")
 @click.pass_context
-def cli(ctx: click.Context, backend, model, prompt, max_steps, workspace, debug) -> None:
+def cli(ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, prompt, max_steps, workspace, debug) -> None:
     """a2ia: a local AI agent for your terminal. The model runs on your machine and uses tools
     (list and read files in the workspace) to answer.
 
@@ -94,6 +101,12 @@ def cli(ctx: click.Context, backend, model, prompt, max_steps, workspace, debug)
       a2ia-cli -p "What files are in this folder?"
       echo "Summarise README.md" | a2ia-cli
       a2ia-cli --model ~/models/qwen2.5-7b-instruct-q4_k_m.gguf -p "…"
+      a2ia-cli --backend vllm --vllm-url http://gpu-box:8000/v1 -p "…"
+      a2ia-cli --backend ollama --model qwen2.5:7b -p "…"
+      a2ia-cli --backend openai --base-url http://127.0.0.1:8080/v1 -p "…"
+
+    \b
+    Secrets: A2IA_API_KEY is sent as a Bearer token to vllm/openai servers.
     """
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
@@ -104,7 +117,8 @@ def cli(ctx: click.Context, backend, model, prompt, max_steps, workspace, debug)
         return
     try:
         settings = load_settings(
-            backend=backend, model=model, max_steps=max_steps, workspace=workspace, debug=debug
+            backend=backend, model=model, base_url=base_url, vllm_url=vllm_url, ollama_url=ollama_url,
+            max_steps=max_steps, workspace=workspace, debug=debug,
         )
         if prompt is not None:
             turns, echo = [prompt], False

@@ -1,7 +1,7 @@
 """Pick the backend and build its ``LLMClient`` from the settings.
 
-For now the embedded llama.cpp engine is the one real backend (``auto`` picks it); the vLLM,
-Ollama and OpenAI-compatible backends are named in the CLI and arrive in their own layer.
+``auto`` runs the embedded llama.cpp engine for now; probing for a running vLLM or Ollama
+server (and starting one) is the engines layer's next step.
 """
 
 from __future__ import annotations
@@ -11,21 +11,30 @@ from a2ia.config import Settings
 from a2ia.engines.models import resolve_model
 from a2ia.errors import ConfigError
 
-NOT_YET = {
-    "vllm": "the vLLM backend",
-    "ollama": "the Ollama backend",
-    "openai": "the OpenAI-compatible backend",
-}
+DEFAULT_OLLAMA_MODEL = "qwen2.5:7b"
 
 
 def open_client(settings: Settings) -> LLMClient:
     """The client for ``settings.backend``; raises ``ConfigError`` for what cannot work."""
     backend = settings.backend
-    if backend in NOT_YET:
-        raise ConfigError(
-            f"{NOT_YET[backend]} is not available in this version of a2ia yet",
-            hint="use the embedded engine: --backend llamacpp (the default) with --model /path/to/model.gguf",
-        )
+    api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    if backend == "openai":
+        from a2ia.client.openai_compat import OpenAICompatClient
+
+        if not settings.base_url:
+            raise ConfigError(
+                "--backend openai needs the server's URL",
+                hint="pass --base-url http://HOST:PORT/v1 (or set A2IA_BASE_URL)",
+            )
+        return OpenAICompatClient(settings.base_url, model=settings.model, api_key=api_key)
+    if backend == "vllm":
+        from a2ia.client.vllm import VLLMClient
+
+        return VLLMClient(settings.vllm_url, model=settings.model, api_key=api_key)
+    if backend == "ollama":
+        from a2ia.client.ollama import OllamaClient
+
+        return OllamaClient(settings.model or DEFAULT_OLLAMA_MODEL, host=settings.ollama_url, num_ctx=settings.n_ctx)
     if backend == "scripted":
         from a2ia.client.scripted import scripted_client_from_env
 

@@ -1,0 +1,213 @@
+"""``OllamaClient``: Ollama's native ``/api/chat`` through the official ``ollama`` AsyncClient.
+
+What differs from the OpenAI shape, and how it is handled here:
+
+* Tool calls arrive whole (one message), with ``arguments`` as an object, often without an id:
+  ids are made up in order.
+* ``options.num_ctx`` is always sent: Ollama's small default context silently truncates the
+  beginning of a long conversation.
+* Capabilities come from ``/api/show``: ``tools``, ``thinking``, ``vision`` and the model's
+  context length (``<architecture>.context_length`` in ``model_info``).
+* There is no ``tool_choice``: a named choice offers only that tool; ``none`` offers none.
+* Errors: a 404 "model … not found" → ``ModelNotFound`` with the ``ollama pull`` command;
+  "does not support tools" → ``ToolsNotSupported``; an ``{"error": …}`` line in the middle of
+  a 200 stream → ``BackendHTTPError``; no daemon → ``BackendUnavailable``.
+* ``OLLAMA_HOST`` is honoured (the ollama library reads it when no host is given).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx
+import ollama
+
+from a2ia.client._text_calls import recover_text_calls
+from a2ia.client.base import LLMClient
+from a2ia.errors import (
+    BackendHTTPError,
+    BackendProtocolError,
+    BackendUnavailable,
+    ModelNotFound,
+    ToolsNotSupported,
+)
+from a2ia.types import (
+    Capabilities,
+    ChatOptions,
+    Done,
+    Message,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolCallReady,
+    ToolSpec,
+    Usage,
+)
+
+DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
+DEFAULT_NUM_CTX = 8192
+
+
+def message_to_ollama(message: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["tool_calls"] = [{"function": {"name": c.name, "arguments": c.arguments}} for c in message.tool_calls]
+    if message.role == "tool" and message.name:
+        out["tool_name"] = message.name
+    return out
+
+
+def tool_to_ollama(tool: ToolSpec) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {"name": tool.name, "description": tool.description, "parameters": tool.input_schema},
+    }
+
+
+class OllamaClient(LLMClient):
+    def __init__(
+        self,
+        model: str,
+        *,
+        host: str | None = None,
+        num_ctx: int = DEFAULT_NUM_CTX,
+        keep_alive: str | float | None = "10m",
+        think: bool | None = None,
+        timeout: float = 300.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.model = model
+        self.host = host or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_URL
+        self.num_ctx = num_ctx
+        self.keep_alive = keep_alive
+        self.think = think
+        extra = {"transport": transport} if transport is not None else {}
+        self._client = ollama.AsyncClient(host=self.host, timeout=timeout, **extra)
+        self._show: dict[str, Any] | None = None
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    # --- errors, translated where they enter ---------------------------------------------------
+
+    def _translate(self, exc: BaseException) -> Exception:
+        if isinstance(exc, ollama.ResponseError):
+            text = str(exc.error)
+            lowered = text.lower()
+            if "not found" in lowered and "model" in lowered:
+                return ModelNotFound(
+                    f"Ollama at {self.host} does not have the model {self.model!r}: {text}",
+                    hint=f"ollama pull {self.model}",
+                )
+            if "does not support tools" in lowered:
+                return ToolsNotSupported(
+                    f"the Ollama model {self.model!r} cannot take tools: {text}",
+                    status=exc.status_code if exc.status_code > 0 else 400,
+                    body=text,
+                    hint="pick a model with the 'tools' capability (ollama show MODEL), or use --react",
+                )
+            status = exc.status_code if exc.status_code > 0 else 500
+            return BackendHTTPError(f"Ollama at {self.host} failed: {text}", status=status, body=text)
+        if isinstance(exc, (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)):
+            return BackendUnavailable(
+                f"cannot reach Ollama at {self.host}",
+                hint="start it with `ollama serve`, or set OLLAMA_HOST / --ollama-url",
+            )
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+            return BackendUnavailable(f"the connection to Ollama at {self.host} was lost mid-reply: {exc}")
+        if isinstance(exc, httpx.TimeoutException):
+            return BackendUnavailable(f"Ollama at {self.host} timed out ({type(exc).__name__})")
+        if isinstance(exc, (json.JSONDecodeError, ValueError)):
+            return BackendProtocolError(f"Ollama at {self.host} sent a line that is not valid JSON: {exc}")
+        return BackendUnavailable(f"talking to Ollama at {self.host} failed: {exc}")
+
+    # --- discovery ---------------------------------------------------------------------------
+
+    async def show(self) -> dict[str, Any]:
+        """``/api/show`` for the model (cached): capabilities and model info."""
+        if self._show is None:
+            try:
+                response = await self._client.show(self.model)
+            except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+                raise self._translate(exc) from None
+            self._show = response.model_dump()
+        return self._show
+
+    async def capabilities(self) -> Capabilities:
+        shown = await self.show()
+        caps = set(shown.get("capabilities") or ())
+        info = shown.get("modelinfo") or shown.get("model_info") or {}
+        arch = info.get("general.architecture", "")
+        model_ctx = info.get(f"{arch}.context_length")
+        context = min(self.num_ctx, model_ctx) if isinstance(model_ctx, int) else self.num_ctx
+        return Capabilities(
+            native_tools="tools" in caps,
+            constrained_decoding=True,
+            context_length=context,
+            model_id=self.model,
+        )
+
+    # --- chat --------------------------------------------------------------------------------
+
+    def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions) -> dict[str, Any]:
+        choice = options.tool_choice
+        offered = [] if choice == "none" else [t for t in tools if choice in ("auto", "required") or t.name == choice]
+        model_options: dict[str, Any] = {"num_ctx": self.num_ctx}
+        for key, value in (("temperature", options.temperature), ("seed", options.seed), ("num_predict", options.max_tokens)):
+            if value is not None:
+                model_options[key] = value
+        if options.stop:
+            model_options["stop"] = list(options.stop)
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": [message_to_ollama(m) for m in messages],
+            "tools": [tool_to_ollama(t) for t in offered] or None,
+            "stream": True,
+            "options": model_options,
+            "keep_alive": self.keep_alive,
+        }
+        if self.think is not None:
+            request["think"] = self.think
+        return request
+
+    async def stream(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpec] = (),
+        options: ChatOptions | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        options = options or ChatOptions()
+        request = self.request(messages, tools, options)
+        async for event in recover_text_calls(self._events(request), [t for t in tools if options.tool_choice != "none"]):
+            yield event
+
+    async def _events(self, request: dict[str, Any]) -> AsyncIterator[StreamEvent]:
+        calls = 0
+        try:
+            parts = await self._client.chat(**request)
+            async for part in parts:
+                message = part.message
+                if message.thinking:
+                    yield ReasoningDelta(text=message.thinking)
+                if message.content:
+                    yield TextDelta(text=message.content)
+                for tool_call in message.tool_calls or ():
+                    yield ToolCallReady(
+                        call=ToolCall(
+                            id=f"call_{calls}",
+                            name=tool_call.function.name,
+                            arguments=dict(tool_call.function.arguments or {}),
+                        )
+                    )
+                    calls += 1
+                if part.done:
+                    yield Usage(prompt_tokens=part.prompt_eval_count or 0, completion_tokens=part.eval_count or 0)
+                    yield Done(finish_reason="tool_calls" if calls else (part.done_reason or "stop"))
+                    return
+        except Exception as exc:  # noqa: BLE001 - every library error is translated here
+            raise self._translate(exc) from None
+        raise BackendProtocolError(f"the stream from Ollama at {self.host} ended without a final (done) line")
