@@ -99,6 +99,8 @@ class Capabilities(Record):
     constrained_decoding: bool
     context_length: int | None
     model_id: str
+    thinking: bool = False
+    vision: bool = False
 
 
 # --- stream events: what LLMClient.stream yields -------------------------------------------

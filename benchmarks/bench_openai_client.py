@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from a2ia.client.openai_compat import OpenAICompatClient  # noqa: E402
 from a2ia.engines.models import bundled_smollm2  # noqa: E402
 from a2ia.types import ChatOptions, Message, TextDelta  # noqa: E402
+
 from servers import llama_cpp_server  # noqa: E402
 
 PROMPT = "Name one colour."

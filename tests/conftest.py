@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from a2ia.engines.models import bundled_smollm2
+
 from ollama_replay import ollama_replay
 from servers import free_port, llama_cpp_server, server_process
 

@@ -21,12 +21,11 @@ import pytest
 
 from a2ia.client.base import LLMClient
 from a2ia.client.llamacpp import LlamaCppClient
+from a2ia.client.ollama import OllamaClient
 from a2ia.client.openai_compat import OpenAICompatClient
 from a2ia.client.vllm import VLLMClient
 from a2ia.errors import BackendUnavailable
 from a2ia.types import ChatOptions, Done, Message, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage
-
-from a2ia.client.ollama import OllamaClient
 
 from servers import free_port
 

@@ -121,6 +121,7 @@ async def test_capabilities_from_show(replay) -> None:
     async with OllamaClient("qwen2.5:7b", host=replay.url, num_ctx=8192) as client:
         caps = await client.capabilities()
     assert (caps.native_tools, caps.context_length, caps.model_id) == (True, 8192, "qwen2.5:7b")
+    assert not caps.thinking and not caps.vision
     replay.show = "show_gemma_no_tools.json"
     async with OllamaClient("gemma:2b", host=replay.url, num_ctx=32768) as client:
         caps = await client.capabilities()

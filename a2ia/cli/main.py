@@ -6,12 +6,11 @@ reached, 130 interrupted.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import stat
 import sys
-
-import functools
 
 import anyio
 import click

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from a2ia.client._accumulate import parse_arguments
@@ -73,8 +74,17 @@ def parse_text_calls(text: str, tools: Iterable[ToolSpec]) -> list[ToolCall]:
     return calls
 
 
-async def recover_text_calls(events: AsyncIterator[StreamEvent], tools: Sequence[ToolSpec]) -> AsyncIterator[StreamEvent]:
-    """Pass ``events`` through, turning tool calls written as text into ``ToolCallReady``."""
+async def recover_text_calls(events: AsyncGenerator[StreamEvent, None], tools: Sequence[ToolSpec]) -> AsyncIterator[StreamEvent]:
+    """Pass ``events`` through, turning tool calls written as text into ``ToolCallReady``.
+
+    ``events`` is closed when this generator is (a cancelled turn stops the backend at once).
+    """
+    async with aclosing(events):
+        async for event in _recover(events, tools):
+            yield event
+
+
+async def _recover(events: AsyncIterator[StreamEvent], tools: Sequence[ToolSpec]) -> AsyncIterator[StreamEvent]:
     if not tools:
         async for event in events:
             yield event

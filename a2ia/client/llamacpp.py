@@ -28,6 +28,7 @@ import json
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ import anyio
 from a2ia.client import _chatml
 from a2ia.client._accumulate import ChunkAccumulator
 from a2ia.client._schema import arguments_schema
+from a2ia.client._text_calls import recover_text_calls
 from a2ia.client._thread_stream import iterate_in_thread
 from a2ia.client.base import LLMClient
 from a2ia.errors import BackendUnavailable, ConfigError, ContextOverflow
@@ -136,11 +138,16 @@ class LlamaCppClient(LLMClient):
             with self._lock:
                 yield from self._generate(llama, messages, offered, options, cancelled)
 
-        async for chunk in iterate_in_thread(generate, name="a2ia-llamacpp"):
-            for event in accumulator.feed(chunk):
+        async def events() -> AsyncIterator[StreamEvent]:
+            async for chunk in iterate_in_thread(generate, name="a2ia-llamacpp"):
+                for event in accumulator.feed(chunk):
+                    yield event
+            for event in accumulator.finish():
                 yield event
-        for event in accumulator.finish():
-            yield event
+
+        async with aclosing(recover_text_calls(events(), offered)) as stream:
+            async for event in stream:
+                yield event
 
     def _sampling(self, options: ChatOptions, cancelled: threading.Event) -> dict[str, Any]:
         from llama_cpp import StoppingCriteriaList

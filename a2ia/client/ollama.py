@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from typing import Any
 
 import httpx
@@ -149,6 +150,8 @@ class OllamaClient(LLMClient):
             constrained_decoding=True,
             context_length=context,
             model_id=self.model,
+            thinking="thinking" in caps,
+            vision="vision" in caps,
         )
 
     # --- chat --------------------------------------------------------------------------------
@@ -182,8 +185,10 @@ class OllamaClient(LLMClient):
     ) -> AsyncIterator[StreamEvent]:
         options = options or ChatOptions()
         request = self.request(messages, tools, options)
-        async for event in recover_text_calls(self._events(request), [t for t in tools if options.tool_choice != "none"]):
-            yield event
+        offered = [t for t in tools if options.tool_choice != "none"]
+        async with aclosing(recover_text_calls(self._events(request), offered)) as stream:
+            async for event in stream:
+                yield event
 
     async def _events(self, request: dict[str, Any]) -> AsyncIterator[StreamEvent]:
         calls = 0

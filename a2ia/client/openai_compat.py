@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from typing import Any
 
 import anyio
@@ -213,8 +214,9 @@ class OpenAICompatClient(LLMClient):
             await self._read_models()
         offered = list(tools) if options.tool_choice != "none" else []
         events = self._stream_events(self.payload(messages, tools, options))
-        async for event in recover_text_calls(events, offered):
-            yield event
+        async with aclosing(recover_text_calls(events, offered)) as stream:
+            async for event in stream:
+                yield event
 
     async def _stream_events(self, body: dict[str, Any]) -> AsyncIterator[StreamEvent]:
         request = self._http.build_request("POST", f"{self.base_url}/chat/completions", json=body, headers=self._headers)

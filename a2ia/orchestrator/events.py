@@ -13,12 +13,12 @@ from pydantic import Field
 from a2ia.types import (
     Done,
     ReasoningDelta,
+    Record,
     TextDelta,
     ToolCall,
     ToolCallReady,
     ToolResult,
     Usage,
-    Record,
 )
 
 FailureReason = Literal["max_steps", "config", "backend_unavailable", "backend", "tools", "internal"]
