@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,15 +63,23 @@ def openai_server(smollm2: Path, tmp_path_factory: pytest.TempPathFactory):
         yield url
 
 
-@pytest.fixture(scope="session")
-def vllm_server(tmp_path_factory: pytest.TempPathFactory):
+@contextmanager
+def vllm_process(tmp_path_factory: pytest.TempPathFactory, name: str, env: dict | None = None) -> Iterator[str]:
+    """The real vLLM CPU server from ``VLLM_CPU_DIR``; yields its ``/v1`` URL (skips if not built)."""
     root = os.environ.get("VLLM_CPU_DIR")
     if not root or not (Path(root) / "serve.sh").exists():
         pytest.skip(VLLM_HINT)
     port = free_port()
-    log = tmp_path_factory.mktemp("vllm") / "vllm.log"
-    with server_process([str(Path(root) / "serve.sh"), str(port)], ready_url=f"http://127.0.0.1:{port}/v1/models", log=log, timeout_s=600):
+    argv = [str(Path(root) / "serve.sh"), str(port)]
+    log = tmp_path_factory.mktemp(name) / "vllm.log"
+    with server_process(argv, ready_url=f"http://127.0.0.1:{port}/v1/models", log=log, timeout_s=600, env=env):
         yield f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture(scope="session")
+def vllm_server(tmp_path_factory: pytest.TempPathFactory):
+    with vllm_process(tmp_path_factory, "vllm") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from a2ia.client.vllm import VLLMClient
 from a2ia.errors import ToolsNotSupported
 from a2ia.types import ChatOptions, Message, ToolSpec
 
-from conftest import VLLM_HINT
-from servers import free_port, server_process
+from conftest import vllm_process
 
 pytestmark = pytest.mark.anyio
 TOOL = ToolSpec(name="list_dir", input_schema={"type": "object", "properties": {"path": {"type": "string", "maxLength": 32}}})
@@ -20,14 +16,8 @@ TOOL = ToolSpec(name="list_dir", input_schema={"type": "object", "properties": {
 
 @pytest.fixture(scope="module")
 def vllm_without_tools(tmp_path_factory: pytest.TempPathFactory):
-    root = os.environ.get("VLLM_CPU_DIR")
-    if not root or not (Path(root) / "serve.sh").exists():
-        pytest.skip(VLLM_HINT)
-    port = free_port()
-    log = tmp_path_factory.mktemp("vllm-no-tools") / "vllm.log"
-    argv = [str(Path(root) / "serve.sh"), str(port)]
-    with server_process(argv, ready_url=f"http://127.0.0.1:{port}/v1/models", log=log, timeout_s=600, env={"VLLM_NO_TOOLS": "1"}):
-        yield f"http://127.0.0.1:{port}/v1"
+    with vllm_process(tmp_path_factory, "vllm-no-tools", env={"VLLM_NO_TOOLS": "1"}) as url:
+        yield url
 
 
 async def test_server_without_tool_support_raises_tools_not_supported(vllm_without_tools: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import aclosing
 
+from a2ia.client._text_calls import recover_text_calls
 from a2ia.errors import BackendProtocolError
 from a2ia.types import (
     Capabilities,
@@ -23,16 +25,30 @@ class LLMClient(abc.ABC):
 
     ``stream`` yields ``StreamEvent``s: text and reasoning deltas as they arrive, each tool
     call once it is complete and parsed (``ToolCallReady``), then ``Usage`` and ``Done``.
-    Closing the iterator early (cancellation) must stop generation on the backend.
+    Closing the iterator early (cancellation) stops generation on the backend.
+
+    A backend implements ``_stream``; ``stream`` wraps it with the one shared recovery of tool
+    calls written as text (``_text_calls``) and closes it deterministically when the consumer
+    stops early.
     """
 
-    @abc.abstractmethod
-    def stream(
+    async def stream(
         self,
         messages: Sequence[Message],
         tools: Sequence[ToolSpec] = (),
         options: ChatOptions | None = None,
-    ) -> AsyncIterator[StreamEvent]: ...
+    ) -> AsyncIterator[StreamEvent]:
+        options = options or ChatOptions()
+        offered = [] if options.tool_choice == "none" else list(tools)
+        async with aclosing(recover_text_calls(self._stream(messages, tools, options), offered)) as events:
+            async for event in events:
+                yield event
+
+    @abc.abstractmethod
+    def _stream(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """The backend's own event stream for one request."""
 
     @abc.abstractmethod
     async def capabilities(self) -> Capabilities: ...

@@ -37,7 +37,6 @@ import anyio
 from a2ia.client import _chatml
 from a2ia.client._accumulate import ChunkAccumulator
 from a2ia.client._schema import arguments_schema
-from a2ia.client._text_calls import recover_text_calls
 from a2ia.client._thread_stream import iterate_in_thread
 from a2ia.client.base import LLMClient
 from a2ia.errors import BackendUnavailable, ConfigError, ContextOverflow
@@ -119,13 +118,9 @@ class LlamaCppClient(LLMClient):
 
     # --- streaming -------------------------------------------------------------------------
 
-    async def stream(
-        self,
-        messages: Sequence[Message],
-        tools: Sequence[ToolSpec] = (),
-        options: ChatOptions | None = None,
+    async def _stream(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
     ) -> AsyncIterator[StreamEvent]:
-        options = options or ChatOptions()
         llama = await self._ensure_loaded()
         offered = list(tools) if self._chatml and options.tool_choice != "none" else []
         if options.tool_choice not in ("auto", "required", "none") and not any(
@@ -138,16 +133,12 @@ class LlamaCppClient(LLMClient):
             with self._lock:
                 yield from self._generate(llama, messages, offered, options, cancelled)
 
-        async def events() -> AsyncIterator[StreamEvent]:
-            async for chunk in iterate_in_thread(generate, name="a2ia-llamacpp"):
+        async with aclosing(iterate_in_thread(generate, name="a2ia-llamacpp")) as chunks:
+            async for chunk in chunks:
                 for event in accumulator.feed(chunk):
                     yield event
-            for event in accumulator.finish():
-                yield event
-
-        async with aclosing(recover_text_calls(events(), offered)) as stream:
-            async for event in stream:
-                yield event
+        for event in accumulator.finish():
+            yield event
 
     def _sampling(self, options: ChatOptions, cancelled: threading.Event) -> dict[str, Any]:
         from llama_cpp import StoppingCriteriaList

@@ -26,7 +26,6 @@ from typing import Any
 import httpx
 import ollama
 
-from a2ia.client._text_calls import recover_text_calls
 from a2ia.client.base import LLMClient
 from a2ia.errors import (
     BackendHTTPError,
@@ -177,17 +176,11 @@ class OllamaClient(LLMClient):
             request["think"] = self.think
         return request
 
-    async def stream(
-        self,
-        messages: Sequence[Message],
-        tools: Sequence[ToolSpec] = (),
-        options: ChatOptions | None = None,
+    async def _stream(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
     ) -> AsyncIterator[StreamEvent]:
-        options = options or ChatOptions()
-        request = self.request(messages, tools, options)
-        offered = [t for t in tools if options.tool_choice != "none"]
-        async with aclosing(recover_text_calls(self._events(request), offered)) as stream:
-            async for event in stream:
+        async with aclosing(self._events(self.request(messages, tools, options))) as events:
+            async for event in events:
                 yield event
 
     async def _events(self, request: dict[str, Any]) -> AsyncIterator[StreamEvent]:

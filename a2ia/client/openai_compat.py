@@ -24,7 +24,6 @@ import httpx
 
 from a2ia.client._accumulate import ChunkAccumulator
 from a2ia.client._sse import iter_chunks
-from a2ia.client._text_calls import recover_text_calls
 from a2ia.client.base import LLMClient
 from a2ia.errors import BackendHTTPError, BackendProtocolError, BackendUnavailable, ToolsNotSupported
 from a2ia.types import Capabilities, ChatOptions, Message, StreamEvent, ToolSpec
@@ -203,19 +202,13 @@ class OpenAICompatClient(LLMClient):
             )
         raise BackendHTTPError(f"{where} failed with HTTP {response.status_code}: {message}", status=response.status_code, body=body)
 
-    async def stream(
-        self,
-        messages: Sequence[Message],
-        tools: Sequence[ToolSpec] = (),
-        options: ChatOptions | None = None,
+    async def _stream(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
     ) -> AsyncIterator[StreamEvent]:
-        options = options or ChatOptions()
         if self.model is None:
             await self._read_models()
-        offered = list(tools) if options.tool_choice != "none" else []
-        events = self._stream_events(self.payload(messages, tools, options))
-        async with aclosing(recover_text_calls(events, offered)) as stream:
-            async for event in stream:
+        async with aclosing(self._stream_events(self.payload(messages, tools, options))) as events:
+            async for event in events:
                 yield event
 
     async def _stream_events(self, body: dict[str, Any]) -> AsyncIterator[StreamEvent]:

@@ -65,13 +65,10 @@ class ScriptedClient(LLMClient):
             return "(the script has no more replies)"
         return self.replies[index]
 
-    async def stream(
-        self,
-        messages: Sequence[Message],
-        tools: Sequence[ToolSpec] = (),
-        options: ChatOptions | None = None,
+    async def _stream(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
     ) -> AsyncIterator[StreamEvent]:
-        self.requests.append(ScriptedRequest(tuple(messages), tuple(tools), options or ChatOptions()))
+        self.requests.append(ScriptedRequest(tuple(messages), tuple(tools), options))
         reply = self._next_reply(messages, tools)
         if isinstance(reply, BaseException):
             raise reply
