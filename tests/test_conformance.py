@@ -138,6 +138,26 @@ async def test_tool_result_round_trip(client: LLMClient) -> None:
     assert not any(isinstance(e, ToolCallReady) for e in events)
 
 
+async def test_two_tool_calls_and_their_results_round_trip(client: LLMClient) -> None:
+    """Two calls in one assistant turn and both results, in the wire format of each backend.
+
+    (Two calls *generated* in one reply cannot be forced from a 135M model; that path is
+    pinned per client on recorded streams: test_openai_client, test_ollama.)
+    """
+    calls = (
+        ToolCall(id="call_a", name="list_dir", arguments={"path": "."}),
+        ToolCall(id="call_b", name="read_file", arguments={"path": "notes.txt"}),
+    )
+    messages = [
+        Message.user("List the folder and read notes.txt."),
+        Message(role="assistant", content="Looking.", tool_calls=calls),
+        Message(role="tool", content="notes.txt", tool_call_id="call_a", name="list_dir"),
+        Message(role="tool", content="Buy milk.", tool_call_id="call_b", name="read_file"),
+    ]
+    reply = await client.chat(messages, [LIST_DIR, READ_FILE], GREEDY.model_copy(update={"tool_choice": "none"}))
+    assert reply.role == "assistant" and not reply.tool_calls
+
+
 async def test_usage_reported(client: LLMClient, backend: Backend) -> None:
     events = await collect(client, [Message.user("Say hello.")])
     usage = [e for e in events if isinstance(e, Usage)]
