@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(default=None, description="Bearer token for --backend openai/vllm")
     workspace: Path = Field(default_factory=Path.cwd)
     max_steps: int = Field(default=8, ge=1, le=1000)
+    react: bool = Field(default=False, description="force ReAct prompting instead of native tool calls")
     n_ctx: int = Field(default=8192, ge=512)
     seed: int = 0
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)

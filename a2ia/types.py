@@ -90,6 +90,8 @@ class ChatOptions(Record):
     seed: int | None = None
     tool_choice: ToolChoice = "auto"
     stop: tuple[str, ...] = ()
+    json_schema: dict[str, Any] | None = None
+    """Constrain the reply to JSON matching this schema (backends with constrained decoding)."""
 
 
 class Capabilities(Record):

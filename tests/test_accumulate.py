@@ -84,9 +84,20 @@ def test_no_parameter_tool_arguments_spellings() -> None:
     assert parse_arguments({"a": 1}) == ({"a": 1}, None)
 
 
-def test_bad_arguments_are_reported_not_raised() -> None:
-    args, error = parse_arguments('{"path": "a.txt"')
+def test_broken_json_from_small_models_is_repaired() -> None:
+    for raw in ('{"path": "a.txt"', "{'path': 'a.txt'}", '{path: "a.txt"}', '{"path": "a.txt",}'):
+        assert parse_arguments(raw) == ({"path": "a.txt"}, None), raw
+
+
+def test_a_call_cut_by_the_token_limit_is_not_repaired() -> None:
+    args, error = parse_arguments('{"path": "a.t', repair=False)
     assert args == {} and "not valid JSON" in error
+    events = run([delta({"tool_calls": [{"index": 0, "id": "a", "function": {"name": "x", "arguments": '{"cmd": "rm -rf /tm'}}]}, "length")])
+    (ready,) = [e for e in events if isinstance(e, ToolCallReady)]
+    assert ready.call.arguments == {} and "cut by the token limit" in ready.call.arguments_error
+
+
+def test_bad_arguments_are_reported_not_raised() -> None:
     args, error = parse_arguments("[1, 2]")
     assert args == {} and "must be a JSON object" in error
     events = run([delta({"tool_calls": [{"index": 0, "id": "a", "function": {"name": "x", "arguments": "{oops"}}]}, "tool_calls")])

@@ -62,11 +62,19 @@ def test_prompt_with_piped_stdin_appends_it_as_context(workspace: Path) -> None:
 
 
 def test_step_limit_exit_code(workspace: Path) -> None:
-    env = script(*[{"tool": "list_dir"}] * 5)
+    env = script({"tool": "list_dir", "arguments": {"path": "."}}, {"tool": "list_dir", "arguments": {"path": "src"}}, "x")
     result = a2ia("--backend", "scripted", "-C", str(workspace), "--max-steps", "2", "-p", "loop", env=env)
     assert result.returncode == 4
     assert "stopped after 2 steps" in result.stderr.decode()
     assert_no_traceback(result)
+
+
+def test_repeated_call_stops_the_loop_with_exit_4(workspace: Path) -> None:
+    env = script(*[{"tool": "list_dir", "arguments": {"path": "."}}] * 5)
+    result = a2ia("--backend", "scripted", "-C", str(workspace), "-p", "loop", env=env)
+    assert result.returncode == 4
+    err = result.stderr.decode()
+    assert err.count("⚙ list_dir") == 1 and "same arguments as in its previous step" in err
 
 
 def test_slash_quit_ends_a_script(workspace: Path) -> None:
@@ -222,3 +230,12 @@ def test_ollama_backend_against_replayed_fixtures(ollama_server, workspace: Path
     ollama_server.chat = "chat_model_not_found.json"
     missing = a2ia("--backend", "ollama", "--ollama-url", ollama_server.url, "--model", "qwen9:1b", "-p", "x")
     assert missing.returncode == 2 and "ollama pull qwen9:1b" in missing.stderr.decode()
+
+
+def test_react_flag_and_env(workspace: Path) -> None:
+    env = script("Thought: look\nAction: list_dir\nAction Input: {\"path\": \".\"}", "Final Answer: two entries")
+    for args, extra in ((["--react"], {}), ([], {"A2IA_REACT": "1"})):
+        result = a2ia("--backend", "scripted", "-C", str(workspace), *args, "-p", "what is here?", env={**env, **extra})
+        assert result.returncode == 0, result.stderr.decode()
+        assert result.stdout.decode() == "two entries\n"
+        assert '⚙ list_dir [a2ia] {"path": "."}' in result.stderr.decode()

@@ -130,3 +130,31 @@ async def test_broken_model_file_is_backend_unavailable(tmp_path: Path) -> None:
     async with LlamaCppClient(broken) as client:
         with pytest.raises(BackendUnavailable, match="could not load"):
             await client.capabilities()
+
+
+@pytest.mark.parametrize("choice", ["list_dir", "required"])
+async def test_constrained_react_makes_a_valid_call(client: LlamaCppClient, tools: ToolRegistry, workspace: Path, choice: str) -> None:
+    orchestrator = Orchestrator(
+        client, tools, system_prompt=DEFAULT_SYSTEM_PROMPT.format(root=workspace), max_steps=2, mode="react",
+        options=GREEDY.model_copy(update={"tool_choice": choice, "max_tokens": 200}),
+    )
+    events = [e async for e in orchestrator.run(Session(), "What files are in this folder?")]
+    assert orchestrator.protocol.name == "react-constrained"
+    finished = [e for e in events if isinstance(e, ToolFinished)]
+    assert finished, [e for e in events if not isinstance(e, TextDelta)]
+    call = finished[0].call
+    assert call.name in ("list_dir", "read_file") and (choice == "required" or call.name == choice)
+    jsonschema.validate(call.arguments, tools.spec(call.name).input_schema)
+    assert isinstance(events[-1], (TurnDone, TurnFailed))
+
+
+async def test_free_react_with_the_real_model_never_crashes(client: LlamaCppClient, tools: ToolRegistry) -> None:
+    from a2ia.orchestrator.protocols import ReActTools
+
+    orchestrator = Orchestrator(client, tools, max_steps=2, mode="react", options=GREEDY.model_copy(update={"max_tokens": 120}))
+    orchestrator.protocol = ReActTools(constrained=False)
+    orchestrator.budget = __import__("a2ia.orchestrator.budget", fromlist=["ContextBudget"]).ContextBudget(window=4096)
+    events = [e async for e in orchestrator.run(Session(), "What files are in this folder?")]
+    assert isinstance(events[-1], (TurnDone, TurnFailed))
+    if isinstance(events[-1], TurnFailed):
+        assert events[-1].reason in ("max_steps", "repeated_call")

@@ -8,7 +8,7 @@ import pytest
 
 from a2ia.client.scripted import ScriptedClient
 from a2ia.errors import BackendUnavailable
-from a2ia.orchestrator.events import Notice, ToolFinished, ToolStarted, TurnDone, TurnFailed
+from a2ia.orchestrator.events import ToolFinished, ToolStarted, TurnDone, TurnFailed
 from a2ia.orchestrator.loop import Orchestrator
 from a2ia.orchestrator.session import Session
 from a2ia.tools.builtin import make_builtin_server
@@ -72,7 +72,9 @@ async def test_unparseable_arguments_are_not_run_and_explained(tools: ToolRegist
 
 
 async def test_max_steps_stops_the_loop(tools: ToolRegistry) -> None:
-    client = ScriptedClient(lambda messages, specs: ToolCall(id=f"c{len(messages)}", name="list_dir", arguments={}))
+    client = ScriptedClient(
+        lambda messages, specs: ToolCall(id=f"c{len(messages)}", name="read_file", arguments={"path": f"f{len(messages)}"})
+    )
     events = await run_turn(Orchestrator(client, tools, max_steps=3), Session(), "loop forever")
     assert len(client.requests) == 3
     assert sum(isinstance(e, ToolStarted) for e in events) == 3
@@ -103,19 +105,6 @@ async def test_unexpected_bug_becomes_turn_failed(tools: ToolRegistry) -> None:
     client = ScriptedClient([ZeroDivisionError("boom")])
     events = await run_turn(Orchestrator(client, tools), Session(), "x")
     assert events[-1].reason == "internal" and "ZeroDivisionError" in events[-1].message
-
-
-async def test_model_without_native_tools_gets_none_and_a_notice(tools: ToolRegistry) -> None:
-    class NoTools(ScriptedClient):
-        async def capabilities(self):
-            caps = await super().capabilities()
-            return caps.model_copy(update={"native_tools": False})
-
-    client = NoTools(["plain answer"])
-    events = await run_turn(Orchestrator(client, tools), Session(), "x")
-    assert isinstance(events[0], Notice) and events[0].level == "warning"
-    assert client.requests[0].tools == ()
-    assert isinstance(events[-1], TurnDone)
 
 
 async def test_stream_events_pass_through_in_order(tools: ToolRegistry) -> None:

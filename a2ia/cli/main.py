@@ -84,6 +84,11 @@ def _offer_download(exc: ModelNotFound) -> bool:
 @click.option("-p", "--prompt", help="Run one turn with this prompt and exit. Piped stdin is appended as context.")
 @click.option("--max-steps", type=click.IntRange(1, 1000), help="Model calls allowed per turn (default 8).")
 @click.option(
+    "--react", is_flag=True, default=None,
+    help="Prompt for tools (ReAct) instead of native function calling; automatic when the model "
+    "or server cannot do tools. Env: A2IA_REACT=1.",
+)
+@click.option(
     "-C", "--workspace",
     type=click.Path(file_okay=False),
     help="Folder the file tools may use (default: the current folder).",
@@ -91,7 +96,7 @@ def _offer_download(exc: ModelNotFound) -> bool:
 @click.option("--debug", is_flag=True, default=None, help="Log debug details and tracebacks to stderr.")
 @click.version_option(__version__, prog_name="a2ia-cli")
 @click.pass_context
-def cli(ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, prompt, max_steps, workspace, debug) -> None:
+def cli(ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, prompt, max_steps, react, workspace, debug) -> None:
     """a2ia: a local AI agent for your terminal. The model runs on your machine and uses tools
     (list and read files in the workspace) to answer.
 
@@ -117,7 +122,7 @@ def cli(ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, prom
     try:
         settings = load_settings(
             backend=backend, model=model, base_url=base_url, vllm_url=vllm_url, ollama_url=ollama_url,
-            max_steps=max_steps, workspace=workspace, debug=debug,
+            max_steps=max_steps, react=react, workspace=workspace, debug=debug,
         )
         if prompt is not None:
             turns, echo = [prompt], False

@@ -45,5 +45,6 @@ async def open_agent(settings: Settings) -> AsyncIterator[Agent]:
             system_prompt=DEFAULT_SYSTEM_PROMPT.format(root=workspace.root),
             max_steps=settings.max_steps,
             options=ChatOptions(temperature=settings.temperature, seed=settings.seed),
+            mode="react" if settings.react else "auto",
         )
         yield Agent(orchestrator, Session(), client, tools)

@@ -18,6 +18,7 @@ EXIT_STEP_LIMIT = 4
 
 EXIT_FOR_FAILURE = {
     "max_steps": EXIT_STEP_LIMIT,
+    "repeated_call": EXIT_STEP_LIMIT,
     "config": EXIT_USAGE,
     "backend_unavailable": EXIT_BACKEND_UNAVAILABLE,
 }

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import json_repair
+
 from a2ia.types import Done, ReasoningDelta, StreamEvent, TextDelta, ToolCall, ToolCallReady, Usage
 
 
@@ -27,10 +29,13 @@ class _PartialCall:
     arguments: list[str] = field(default_factory=list)
 
 
-def parse_arguments(raw: str | Mapping[str, Any] | None) -> tuple[dict[str, Any], str | None]:
+def parse_arguments(raw: str | Mapping[str, Any] | None, *, repair: bool = True) -> tuple[dict[str, Any], str | None]:
     """Parse a tool call's ``arguments``: ``(arguments, None)`` or ``({}, what went wrong)``.
 
     Empty, ``null`` and ``"{}"`` all mean "no arguments" (servers differ for no-parameter tools).
+    Broken JSON from small models (a missing brace, single quotes, bare keys) is repaired with
+    ``json-repair`` unless ``repair`` is off (a call cut by ``max_tokens``: repairing it would
+    run the call with truncated values).
     """
     if raw is None:
         return {}, None
@@ -42,7 +47,10 @@ def parse_arguments(raw: str | Mapping[str, Any] | None) -> tuple[dict[str, Any]
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        return {}, f"arguments are not valid JSON ({exc.msg} at character {exc.pos}): {text[:200]}"
+        repaired = json_repair.loads(text) if repair and text.startswith("{") else None
+        if not isinstance(repaired, dict):
+            return {}, f"arguments are not valid JSON ({exc.msg} at character {exc.pos}): {text[:200]}"
+        value = repaired
     if value is None:
         return {}, None
     if not isinstance(value, dict):
@@ -112,9 +120,12 @@ class ChunkAccumulator:
 
     def _flush_calls(self) -> list[StreamEvent]:
         events: list[StreamEvent] = []
+        cut = self._finish_reason == "length"
         for index in sorted(self._calls):
             partial = self._calls[index]
-            arguments, error = parse_arguments("".join(partial.arguments))
+            arguments, error = parse_arguments("".join(partial.arguments), repair=not cut)
+            if error and cut:
+                error += " (the reply was cut by the token limit)"
             call = ToolCall(
                 id=partial.id or f"call_{index}",
                 name=partial.name,

@@ -9,19 +9,25 @@ from __future__ import annotations
 from typing import Any
 
 DEFAULT_MAX_STRING = 256
+GRAMMAR_MAX_STRING = 1000
+"""llama.cpp's grammar sampler crashed the process (segfault) on a string with ``maxLength``
+2000 (each allowed character is one more nested rule); 1000 was measured to work. Longer
+bounds are lowered to this in grammars."""
 
 
-def bound_strings(schema: Any, max_length: int = DEFAULT_MAX_STRING) -> Any:
-    """A copy of ``schema`` in which every string without a ``maxLength`` gets ``max_length``."""
+def bound_strings(schema: Any, max_length: int = DEFAULT_MAX_STRING, ceiling: int = GRAMMAR_MAX_STRING) -> Any:
+    """A copy of ``schema`` in which every string has a ``maxLength``: ``max_length`` where it
+    had none, at most ``ceiling`` where it had a larger one."""
     if isinstance(schema, list):
-        return [bound_strings(item, max_length) for item in schema]
+        return [bound_strings(item, max_length, ceiling) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    bounded = {key: bound_strings(value, max_length) for key, value in schema.items()}
+    bounded = {key: bound_strings(value, max_length, ceiling) for key, value in schema.items()}
     kind = schema.get("type")
     is_string = kind == "string" or (isinstance(kind, list) and "string" in kind)
-    if is_string and "maxLength" not in schema and "enum" not in schema and "const" not in schema:
-        bounded["maxLength"] = max_length
+    if is_string and "enum" not in schema and "const" not in schema:
+        limit = schema.get("maxLength")
+        bounded["maxLength"] = max_length if not isinstance(limit, int) else min(limit, ceiling)
     return bounded
 
 

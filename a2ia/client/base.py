@@ -53,6 +53,10 @@ class LLMClient(abc.ABC):
     @abc.abstractmethod
     async def capabilities(self) -> Capabilities: ...
 
+    def count_tokens(self, text: str) -> int | None:
+        """Tokens in ``text`` by the backend's own tokenizer, or ``None`` where there is none here."""
+        return None
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook, most clients hold nothing
         """Release what the client holds (connections, model memory)."""
 

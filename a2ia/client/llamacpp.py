@@ -36,7 +36,7 @@ import anyio
 
 from a2ia.client import _chatml
 from a2ia.client._accumulate import ChunkAccumulator
-from a2ia.client._schema import arguments_schema
+from a2ia.client._schema import arguments_schema, bound_strings
 from a2ia.client._thread_stream import iterate_in_thread
 from a2ia.client.base import LLMClient
 from a2ia.errors import BackendUnavailable, ConfigError, ContextOverflow
@@ -110,6 +110,11 @@ class LlamaCppClient(LLMClient):
             model_id=self.model_path.name,
         )
 
+    def count_tokens(self, text: str) -> int | None:
+        if self._llama is None:
+            return None
+        return len(self._llama.tokenize(text.encode(), add_bos=False, special=True))
+
     async def aclose(self) -> None:
         llama, self._llama = self._llama, None
         if llama is not None:
@@ -170,6 +175,9 @@ class LlamaCppClient(LLMClient):
         cancelled: threading.Event,
     ) -> Iterator[dict[str, Any]]:
         """The blocking generator: yields OpenAI-shaped chat chunks, then usage."""
+        if not self._chatml:
+            yield from self._generate_with_template(llama, messages, options, cancelled)
+            return
         prompt = _chatml.render(messages, tools)
         sampling = self._sampling(options, cancelled)
         produced = 0
@@ -183,6 +191,8 @@ class LlamaCppClient(LLMClient):
         if target is None:
             body = prompt + (_chatml.MESSAGE_PREFIX + "\n" if tools else "")
             finish = "stop"
+            if options.json_schema is not None:
+                sampling["grammar"] = self._grammar(json.dumps(bound_strings(options.json_schema)))
             for piece in self._complete(
                 llama,
                 body,
@@ -212,6 +222,31 @@ class LlamaCppClient(LLMClient):
             yield _chunk({"tool_calls": [call]}, "tool_calls")
         prompt_tokens = len(llama.tokenize(prompt.encode(), special=True))
         yield {"choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": produced}}
+
+    def _generate_with_template(
+        self, llama: Any, messages: Sequence[Message], options: ChatOptions, cancelled: threading.Event
+    ) -> Iterator[dict[str, Any]]:
+        """A model whose template is not ChatML: its own template (from the GGUF), no native tools.
+
+        The orchestrator drives such a model with ReAct, so messages here are plain text turns.
+        """
+        sampling = self._sampling(options, cancelled)
+        sampling.pop("stopping_criteria")  # not taken by create_chat_completion; the thread checks `cancelled`
+        if options.json_schema is not None:
+            sampling["grammar"] = self._grammar(json.dumps(bound_strings(options.json_schema)))
+        plain = [{"role": m.role if m.role != "tool" else "user", "content": m.content} for m in messages]
+        try:
+            yield from llama.create_chat_completion(
+                messages=plain,
+                stream=True,
+                max_tokens=options.max_tokens or DEFAULT_MAX_TOKENS,
+                stop=list(options.stop) or None,
+                **sampling,
+            )
+        except ValueError as exc:
+            if "exceed context window" in str(exc):
+                raise ContextOverflow(f"the conversation no longer fits the model's context ({self.n_ctx} tokens)") from None
+            raise
 
     @staticmethod
     def _grammar(schema_json: str | None = None, gbnf: str | None = None) -> Any:

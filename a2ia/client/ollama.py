@@ -174,6 +174,8 @@ class OllamaClient(LLMClient):
         }
         if self.think is not None:
             request["think"] = self.think
+        if options.json_schema is not None:
+            request["format"] = options.json_schema
         return request
 
     async def _stream(

@@ -158,6 +158,11 @@ class OpenAICompatClient(LLMClient):
                 body[key] = value
         if options.stop:
             body["stop"] = list(options.stop)
+        if options.json_schema is not None:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "reply", "schema": options.json_schema, "strict": True},
+            }
         return body
 
     async def _send(self, request: httpx.Request) -> httpx.Response:

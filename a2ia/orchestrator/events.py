@@ -21,7 +21,7 @@ from a2ia.types import (
     Usage,
 )
 
-FailureReason = Literal["max_steps", "config", "backend_unavailable", "backend", "tools", "internal"]
+FailureReason = Literal["max_steps", "repeated_call", "config", "backend_unavailable", "backend", "tools", "internal"]
 
 
 class ToolStarted(Record):

@@ -3,17 +3,23 @@
 ``Orchestrator.run`` yields ``Event``s and never prints; every front end renders the same
 stream. Errors never escape ``run``: a failing backend or tool machinery ends the turn with a
 ``TurnFailed`` event, and what was completed before stays in the session.
+
+Tool-calling mode: ``native`` (the backend's function calling) or ReAct prompting, chosen from
+the client's capabilities unless forced. A backend that rejects tools mid-session
+(``ToolsNotSupported``) switches the session to ReAct, with a notice, and the step is retried.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from typing import Literal
 
 from a2ia.client.base import LLMClient
-from a2ia.errors import A2iaError, BackendUnavailable, ConfigError, ToolError
+from a2ia.errors import A2iaError, BackendUnavailable, ConfigError, ToolError, ToolsNotSupported
+from a2ia.orchestrator.budget import ContextBudget
+from a2ia.orchestrator.calls import call_key, check_call, run_concurrently
 from a2ia.orchestrator.events import (
     Event,
     FailureReason,
@@ -23,12 +29,14 @@ from a2ia.orchestrator.events import (
     TurnDone,
     TurnFailed,
 )
+from a2ia.orchestrator.protocols import NativeTools, ReActTools, ToolProtocol
 from a2ia.orchestrator.session import Session
 from a2ia.tools.registry import ToolRegistry
 from a2ia.types import ChatOptions, Message, TextDelta, ToolCall, ToolCallReady, ToolResult
 
 log = logging.getLogger(__name__)
 
+Mode = Literal["auto", "native", "react"]
 DEFAULT_MAX_STEPS = 8
 DEFAULT_SYSTEM_PROMPT = (
     "You are a2ia, a helpful assistant working in the folder {root}. "
@@ -56,6 +64,7 @@ class Orchestrator:
         system_prompt: str | None = None,
         max_steps: int = DEFAULT_MAX_STEPS,
         options: ChatOptions | None = None,
+        mode: Mode = "auto",
     ) -> None:
         if max_steps < 1:
             raise ConfigError(f"max_steps must be at least 1, got {max_steps}")
@@ -64,6 +73,19 @@ class Orchestrator:
         self.system_prompt = system_prompt
         self.max_steps = max_steps
         self.options = options or ChatOptions()
+        self.mode = mode
+        self.protocol: ToolProtocol | None = None
+        self.budget: ContextBudget | None = None
+
+    async def _choose_protocol(self) -> tuple[ToolProtocol, list[Notice]]:
+        caps = await self.client.capabilities()
+        self.budget = ContextBudget.for_client(self.client, caps.context_length)
+        if self.mode == "native" or (self.mode == "auto" and caps.native_tools):
+            return NativeTools(), []
+        protocol = ReActTools(constrained=caps.constrained_decoding)
+        if self.mode == "react":
+            return protocol, []
+        return protocol, [Notice(text=f"{caps.model_id} has no native tool calling here; using {protocol.name} prompting")]
 
     def _request(self, session: Session) -> list[Message]:
         if self.system_prompt and not (session.messages and session.messages[0].role == "system"):
@@ -74,8 +96,9 @@ class Orchestrator:
         """One user turn. Ends with exactly one ``TurnDone`` or ``TurnFailed``."""
         session.append(Message.user(user_text))
         try:
-            async for event in self._steps(session):
-                yield event
+            async with aclosing(self._steps(session)) as steps:
+                async for event in steps:
+                    yield event
         except A2iaError as exc:
             yield TurnFailed(reason=_failure_reason(exc), message=exc.message, hint=exc.hint)
         except Exception as exc:  # a bug must not take the front end down with it
@@ -87,35 +110,51 @@ class Orchestrator:
             )
 
     async def _steps(self, session: Session) -> AsyncIterator[Event]:
+        if self.protocol is None:
+            self.protocol, notices = await self._choose_protocol()
+            for notice in notices:
+                yield notice
         options = self.options
         specs = self.tools.specs()
-        if specs and not (await self.client.capabilities()).native_tools:
-            yield Notice(
-                level="warning",
-                text="this model cannot call tools natively; it answers without tools",
-            )
-            specs = []
+        previous_calls: set[tuple[str, str]] = set()
         for step in range(1, self.max_steps + 1):
             text: list[str] = []
             calls: list[ToolCall] = []
-            async with aclosing(self.client.stream(self._request(session), specs, options)) as stream:
-                async for event in stream:
-                    if isinstance(event, TextDelta):
-                        text.append(event.text)
-                    elif isinstance(event, ToolCallReady):
-                        calls.append(event.call)
-                    yield event
+            while True:
+                request, notices = self.budget.fit(self._request(session), specs, options)
+                for notice in notices:
+                    yield notice
+                try:
+                    async with aclosing(self.protocol.reply(self.client, request, specs, options)) as reply:
+                        async for event in reply:
+                            if isinstance(event, TextDelta):
+                                text.append(event.text)
+                            elif isinstance(event, ToolCallReady):
+                                calls.append(event.call)
+                            yield event
+                    break
+                except ToolsNotSupported as exc:
+                    if self.mode == "native" or text or calls or not isinstance(self.protocol, NativeTools):
+                        raise
+                    caps = await self.client.capabilities()
+                    self.protocol = ReActTools(constrained=caps.constrained_decoding)
+                    reason = exc.message.split(": ", 1)[0]
+                    yield Notice(level="warning", text=f"{reason}; switching to {self.protocol.name} prompting")
             session.append(Message(role="assistant", content="".join(text), tool_calls=tuple(calls)))
             if not calls:
                 yield TurnDone(steps=step)
                 return
-            for call in calls:
-                spec = self.tools.spec(call.name)
-                yield ToolStarted(call=call, server=spec.server if spec else "")
-                started = time.perf_counter()
-                result = await self._call_tool(call)
-                yield ToolFinished(call=call, result=result, duration_s=time.perf_counter() - started)
-                session.append(Message.tool(result, call.name))
+            repeated = next((c for c in calls if call_key(c) in previous_calls), None)
+            if repeated is not None:
+                yield TurnFailed(
+                    reason="repeated_call",
+                    message=f"the model asked for {repeated.name} with the same arguments as in its previous step; stopped to avoid a loop",
+                    hint="rephrase the request, or try a larger model",
+                )
+                return
+            previous_calls = {call_key(c) for c in calls}
+            async for event in self._run_calls(session, calls):
+                yield event
             # A forced tool choice applies to the first step only; forcing it again would loop.
             if options.tool_choice != "auto":
                 options = options.model_copy(update={"tool_choice": "auto"})
@@ -125,11 +164,21 @@ class Orchestrator:
             hint="raise the limit with --max-steps, or ask a narrower question",
         )
 
+    async def _run_calls(self, session: Session, calls: list[ToolCall]) -> AsyncIterator[Event]:
+        """Run one reply's calls concurrently; results go into the session in call order."""
+        for call in calls:
+            spec = self.tools.spec(call.name)
+            yield ToolStarted(call=call, server=spec.server if spec else "")
+        results: list[ToolResult | None] = [None] * len(calls)
+        async with aclosing(run_concurrently(calls, self._call_tool)) as finished:
+            async for index, result, seconds in finished:
+                results[index] = result
+                yield ToolFinished(call=calls[index], result=result, duration_s=seconds)
+        for call, result in zip(calls, results, strict=True):
+            session.append(Message.tool(result, call.name))
+
     async def _call_tool(self, call: ToolCall) -> ToolResult:
-        if call.arguments_error:
-            return ToolResult(
-                call_id=call.id,
-                content=f"the call to {call.name!r} was not run: {call.arguments_error}",
-                is_error=True,
-            )
+        problem = check_call(call, self.tools.spec(call.name))
+        if problem is not None:
+            return ToolResult(call_id=call.id, content=problem, is_error=True)
         return await self.tools.call(call)

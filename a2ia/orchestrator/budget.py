@@ -1,0 +1,139 @@
+"""The context budget: every request fits the model's real window, or is not sent.
+
+Servers truncate silently when a prompt is too long (Ollama cuts the start; llama.cpp and
+vLLM refuse or cut), so a2ia fits the request itself before each step:
+
+1. room = window − reply reserve − tool specs − a safety margin;
+2. oversized tool results are shortened, head and tail kept, the cut said in the text;
+3. the oldest whole turns (a user message and everything after it up to the next one) are
+   dropped, never the current turn, never a call without its result;
+4. if the current turn alone still does not fit, its tool results are shortened further;
+   if even that fails, ``ContextOverflow`` is raised instead of sending.
+
+Tokens are counted with the backend's tokenizer where the client has one (llama.cpp); other
+backends use an estimate of 3 characters per token, rounded up, which overestimates English
+prose (about 4 per token) so the budget errs on the safe side. The session itself keeps every
+message; only the request is fitted. The person is told when history was compacted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from a2ia.client.base import LLMClient
+from a2ia.errors import ContextOverflow
+from a2ia.orchestrator.events import Notice
+from a2ia.types import ChatOptions, Message, ToolSpec
+
+CHARS_PER_TOKEN_ESTIMATE = 3
+MESSAGE_OVERHEAD = 4  # role markers and separators per message
+SAFETY_MARGIN = 64
+DEFAULT_REPLY_RESERVE = 1024
+MIN_TOOL_RESULT_TOKENS = 48
+
+
+def estimate_tokens(text: str) -> int:
+    return math.ceil(len(text) / CHARS_PER_TOKEN_ESTIMATE)
+
+
+def shorten(text: str, keep_chars: int) -> str:
+    """``text`` cut to about ``keep_chars`` characters: the head and the tail, the cut said."""
+    if len(text) <= keep_chars:
+        return text
+    head = keep_chars * 2 // 3
+    tail = keep_chars - head
+    cut = len(text) - head - tail
+    return f"{text[:head]}\n[… {cut} characters cut to fit the context window …]\n{text[len(text) - tail:] if tail else ''}"
+
+
+@dataclass
+class ContextBudget:
+    window: int | None
+    count: Callable[[str], int] = estimate_tokens
+    _last_notice: tuple[int, int] = field(default=(0, 0), repr=False)
+
+    @classmethod
+    def for_client(cls, client: LLMClient, window: int | None) -> ContextBudget:
+        def count(text: str) -> int:
+            counted = client.count_tokens(text)
+            return estimate_tokens(text) if counted is None else counted
+
+        return cls(window=window, count=count)
+
+    def _tokens(self, message: Message) -> int:
+        body = message.content + "".join(json.dumps(c.arguments) + c.name for c in message.tool_calls)
+        return self.count(body) + MESSAGE_OVERHEAD
+
+    def room(self, tools: Sequence[ToolSpec], options: ChatOptions) -> int:
+        assert self.window is not None
+        reserve = options.max_tokens or min(DEFAULT_REPLY_RESERVE, self.window // 4)
+        spec_tokens = self.count(json.dumps([t.model_dump(mode="json") for t in tools])) if tools else 0
+        return self.window - reserve - spec_tokens - SAFETY_MARGIN
+
+    def fit(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
+    ) -> tuple[list[Message], list[Notice]]:
+        """``messages`` made to fit the window, and the notices the person should see."""
+        if self.window is None:
+            return list(messages), []
+        room = self.room(tools, options)
+        out = list(messages)
+        sizes = [self._tokens(m) for m in out]
+        if sum(sizes) <= room:
+            return out, []
+        shortened = 0
+        # 1. No single tool result may take more than a quarter of the room.
+        cap = max(room // 4, MIN_TOOL_RESULT_TOKENS)
+        for i, message in enumerate(out):
+            if message.role == "tool" and sizes[i] > cap:
+                out[i], sizes[i] = self._shorten(message, sizes[i], cap)
+                shortened += 1
+        # 2. Drop the oldest whole turns, never the current one.
+        system = [i for i, m in enumerate(out) if m.role == "system"]
+        total, first_kept = sum(sizes), 0
+        for start in [i for i, m in enumerate(out) if m.role == "user"][1:]:
+            if total <= room:
+                break
+            first_kept = start
+            total = sum(sizes[i] for i in system if i < start) + sum(sizes[start:])
+        dropped = 0
+        if first_kept:
+            keep = [i for i in system if i < first_kept] + list(range(first_kept, len(out)))
+            dropped = len(out) - len(keep)
+            out, sizes = [out[i] for i in keep], [sizes[i] for i in keep]
+        # 3. The current turn alone is too big: share the room left among its tool results.
+        if sum(sizes) > room:
+            tool_indexes = [i for i, m in enumerate(out) if m.role == "tool"]
+            fixed = sum(s for i, s in enumerate(sizes) if i not in tool_indexes)
+            if tool_indexes:
+                share = (room - fixed) // len(tool_indexes)
+                if share >= MIN_TOOL_RESULT_TOKENS:
+                    for i in tool_indexes:
+                        if sizes[i] > share:
+                            out[i], sizes[i] = self._shorten(out[i], sizes[i], share)
+                            shortened += 1
+            if sum(sizes) > room:
+                raise ContextOverflow(
+                    f"this request needs about {sum(sizes)} tokens but the model's window leaves room for {room} "
+                    f"({self.window} in all, less the reply and the tool definitions)",
+                    hint="start a new session, shorten the message, or use a model with a larger context window",
+                )
+        notices = []
+        if (dropped, shortened) != self._last_notice and (dropped or shortened):
+            parts = []
+            if dropped:
+                parts.append(f"left out the {dropped} oldest messages")
+            if shortened:
+                parts.append(f"shortened {shortened} long tool result{'s' if shortened != 1 else ''}")
+            notices.append(Notice(text=f"history compacted to fit the {self.window:,}-token context window: {' and '.join(parts)}"))
+        self._last_notice = (dropped, shortened)
+        return out, notices
+
+    def _shorten(self, message: Message, tokens: int, target: int) -> tuple[Message, int]:
+        chars_per_token = max(len(message.content) / max(tokens, 1), 1.0)
+        keep = max(int((target - MESSAGE_OVERHEAD - 16) * chars_per_token), 0)
+        short = message.model_copy(update={"content": shorten(message.content, keep)})
+        return short, self._tokens(short)

@@ -1,0 +1,83 @@
+"""Running the calls of one model reply: check each against its schema, run them concurrently.
+
+A call that cannot run (arguments that did not parse, or that do not match the tool's input
+schema) is answered with a tool error that says exactly what was wrong, so the model can fix
+it on the next step; it never reaches the tool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+import jsonschema
+
+from a2ia.types import ToolCall, ToolResult, ToolSpec
+
+log = logging.getLogger(__name__)
+MAX_REPORTED_ERRORS = 5
+
+
+@functools.lru_cache(maxsize=256)
+def _validator(schema_json: str) -> jsonschema.protocols.Validator | None:
+    schema = json.loads(schema_json)
+    try:
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+    except jsonschema.SchemaError:
+        log.warning("a tool's input schema is not valid JSON Schema; its arguments are not checked")
+        return None
+    return cls(schema)
+
+
+def check_call(call: ToolCall, spec: ToolSpec | None) -> str | None:
+    """Why ``call`` must not run, or ``None`` if it may."""
+    if call.arguments_error:
+        return f"the call to {call.name!r} was not run: {call.arguments_error}"
+    if spec is None:
+        return None  # the registry answers unknown tools itself, naming the ones there are
+    validator = _validator(json.dumps(spec.input_schema, sort_keys=True))
+    if validator is None:
+        return None
+    errors = sorted(validator.iter_errors(call.arguments), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    problems = "; ".join(
+        f"{'/'.join(str(p) for p in e.absolute_path) or 'arguments'}: {e.message}" for e in errors[:MAX_REPORTED_ERRORS]
+    )
+    return (
+        f"the call to {call.name!r} was not run: its arguments do not match the tool's schema ({problems}). "
+        "Call it again with arguments that match."
+    )
+
+
+def call_key(call: ToolCall) -> tuple[str, str]:
+    """What makes two calls the same call: the tool and its exact arguments."""
+    return call.name, json.dumps(call.arguments, sort_keys=True, default=str)
+
+
+async def run_concurrently(
+    calls: Sequence[ToolCall], run_one: Callable[[ToolCall], Awaitable[ToolResult]]
+) -> AsyncIterator[tuple[int, ToolResult, float]]:
+    """Run ``calls`` at once; yield ``(index, result, seconds)`` as each one finishes.
+
+    Closing the iterator early (a cancelled turn) cancels the calls still running.
+    """
+
+    async def timed(index: int, call: ToolCall) -> tuple[int, ToolResult, float]:
+        started = time.perf_counter()
+        result = await run_one(call)
+        return index, result, time.perf_counter() - started
+
+    tasks = [asyncio.ensure_future(timed(i, c)) for i, c in enumerate(calls)]
+    try:
+        for finished in asyncio.as_completed(tasks):
+            yield await finished
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

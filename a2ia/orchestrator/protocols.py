@@ -1,0 +1,187 @@
+"""Two ways to get tool calls out of a model, behind one interface: ``ToolProtocol``.
+
+``reply`` streams one model reply as ``StreamEvent``s of the same meaning in every mode:
+``TextDelta`` is words for the person, ``ReasoningDelta`` is thinking, ``ToolCallReady`` a call
+to run, then ``Usage`` and ``Done``. The loop above never needs to know which mode ran.
+"""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
+
+from a2ia.client.base import LLMClient
+from a2ia.orchestrator import react
+from a2ia.orchestrator.events import Notice
+from a2ia.types import (
+    ChatOptions,
+    Done,
+    Message,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolCallReady,
+    ToolSpec,
+    Usage,
+)
+
+MAX_CORRECTIONS = 2
+_MARKERS = ("Action:", "Final Answer:")
+
+
+class ToolProtocol(abc.ABC):
+    name: str
+
+    @abc.abstractmethod
+    def reply(
+        self, client: LLMClient, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
+    ) -> AsyncIterator[StreamEvent | Notice]: ...
+
+
+class NativeTools(ToolProtocol):
+    """The backend's own function calling."""
+
+    name = "native"
+
+    async def reply(self, client, messages, tools, options):
+        async with aclosing(client.stream(messages, tools, options)) as events:
+            async for event in events:
+                yield event
+
+
+class ReActTools(ToolProtocol):
+    """ReAct prompting; ``constrained`` decodes each step under a JSON schema (see ``react``)."""
+
+    def __init__(self, *, constrained: bool) -> None:
+        self.constrained = constrained
+        self.name = "react-constrained" if constrained else "react"
+
+    def _options(self, options: ChatOptions, tools: Sequence[ToolSpec]) -> ChatOptions:
+        update: dict = {"tool_choice": "none"}
+        if self.constrained:
+            choice = options.tool_choice
+            allowed = [t for t in tools if choice in ("auto", "required") or t.name == choice] or list(tools)
+            update["json_schema"] = react.reply_schema(allowed, allow_final=choice == "auto")
+        else:
+            update["stop"] = (*options.stop, react.OBSERVATION)
+        return options.model_copy(update=update)
+
+    async def reply(self, client, messages, tools, options):
+        request = react.render_history(messages, tools, constrained=self.constrained)
+        step_options = self._options(options, tools)
+        names = [t.name for t in tools]
+        for attempt in range(MAX_CORRECTIONS + 1):
+            text: list[str] = []
+            usage: Usage | None = None
+            streamer = _FreeTextStreamer() if not self.constrained else None
+            async with aclosing(client.stream(request, (), step_options)) as events:
+                async for event in events:
+                    if isinstance(event, TextDelta):
+                        text.append(event.text)
+                        if streamer:
+                            for out in streamer.feed(event.text):
+                                yield out
+                    elif isinstance(event, Usage):
+                        usage = event
+                    elif isinstance(event, ReasoningDelta):
+                        yield event
+            raw = "".join(text)
+            try:
+                step = (react.parse_json if self.constrained else react.parse_free)(raw, names)
+            except react.ReActParseError as exc:
+                if attempt == MAX_CORRECTIONS:
+                    yield Notice(level="warning", text=f"the model's reply did not follow the ReAct format ({exc}); shown as it is")
+                    if streamer is None or not streamer.answered:
+                        yield TextDelta(text=raw)
+                    break
+                yield Notice(text=f"the model's reply could not be used ({exc}); asking it again")
+                request = [*request, Message(role="assistant", content=raw), react.corrective_message(str(exc), constrained=self.constrained)]
+                continue
+            if streamer is None and step.thought:
+                yield ReasoningDelta(text=step.thought)
+            if isinstance(step, react.ReActFinal):
+                if streamer is None or not streamer.answered:
+                    yield TextDelta(text=step.answer)
+                elif rest := streamer.flush():
+                    yield TextDelta(text=rest)
+            else:
+                call = ToolCall(id=f"react_{uuid.uuid4().hex[:10]}", name=step.tool, arguments=step.arguments)
+                yield ToolCallReady(call=call)
+            if usage is not None:
+                yield usage
+            yield Done(finish_reason="tool_calls" if isinstance(step, react.ReActAction) else "stop")
+            return
+        if usage is not None:
+            yield usage
+        yield Done(finish_reason="stop")
+
+
+class _FreeTextStreamer:
+    """Streams a free ReAct reply as it comes: thoughts as reasoning, the Final Answer as text.
+
+    Text before the first marker is held (a reply with no marker at all is the answer, decided
+    at the end); text that could be the start of a marker is held until it is known.
+    """
+
+    def __init__(self) -> None:
+        self.held = ""
+        self.section: str | None = None  # None (before any marker), "thought", "action", "answer"
+        self.answered = False
+        self.saw_action = False  # a Final Answer after an Action is an error, not an answer
+
+    def feed(self, text: str) -> list[StreamEvent]:
+        self.held += text
+        out: list[StreamEvent] = []
+        while True:
+            if self.section is None:
+                stripped = self.held.lstrip()
+                if stripped.startswith("Thought:"):
+                    self.section, self.held = "thought", stripped[len("Thought:") :].lstrip(" ")
+                    continue
+                if any(stripped.startswith(m) for m in _MARKERS):
+                    self.section, self.held = "action", stripped
+                    continue
+                return out
+            if self.section == "answer":
+                self.answered = True
+                out.append(TextDelta(text=self.held))
+                self.held = ""
+                return out
+            if self.section == "action":
+                answer_at = self.held.find("Final Answer:")
+                action_at = self.held.find("Action:")
+                if action_at != -1 and (answer_at == -1 or action_at < answer_at):
+                    self.saw_action = True
+                if answer_at != -1 and not self.saw_action:
+                    self.section = "answer"
+                    self.held = self.held.split("Final Answer:", 1)[1].lstrip(" ")
+                    continue
+                return out  # an Action is shown when it runs, not streamed
+            # section == "thought"
+            positions = [self.held.find(m) for m in _MARKERS if m in self.held]
+            if positions:
+                cut = min(positions)
+                if self.held[:cut].strip():
+                    out.append(ReasoningDelta(text=self.held[:cut]))
+                self.held = self.held[cut:]
+                self.section = "action"
+                continue
+            keep = max((_partial_suffix(self.held, m) for m in _MARKERS), default=0)
+            ready, self.held = self.held[: len(self.held) - keep], self.held[len(self.held) - keep :]
+            if ready:
+                out.append(ReasoningDelta(text=ready))
+            return out
+
+    def flush(self) -> str:
+        rest, self.held = (self.held if self.section == "answer" else ""), ""
+        return rest
+
+
+def _partial_suffix(text: str, marker: str) -> int:
+    for size in range(min(len(marker) - 1, len(text)), 0, -1):
+        if marker.startswith(text[-size:]):
+            return size
+    return 0
