@@ -92,3 +92,9 @@ async def test_empty_folder(registry: ToolRegistry, workspace: Path) -> None:
     (workspace / "empty").mkdir()
     result = await call(registry, "list_dir", path="empty")
     assert result.content == "(empty is empty)"
+
+
+async def test_unusable_names_are_tool_errors(registry: ToolRegistry) -> None:
+    for name in ("list_dir", "read_file"):
+        result = await call(registry, name, path="n" * 256)
+        assert result.is_error and "cannot use the path" in result.content and "File name too long" in result.content

@@ -65,6 +65,7 @@ class ReActTools(ToolProtocol):
             choice = options.tool_choice
             allowed = [t for t in tools if choice in ("auto", "required") or t.name == choice] or list(tools)
             update["json_schema"] = react.reply_schema(allowed, allow_final=choice == "auto")
+            update["max_tokens"] = max(options.max_tokens or 0, react.CONSTRAINED_MIN_TOKENS)
         else:
             update["stop"] = (*options.stop, react.OBSERVATION)
         return options.model_copy(update=update)

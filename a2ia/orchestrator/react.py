@@ -28,7 +28,10 @@ from a2ia.client._schema import arguments_schema
 from a2ia.types import Message, ToolSpec
 
 OBSERVATION = "Observation:"
-MAX_THOUGHT = 300
+MAX_THOUGHT = 200
+CONSTRAINED_MIN_TOKENS = 512
+"""A constrained reply must be able to finish its JSON: a cut one is lost (measured with
+SmolLM2, which fills a bounded thought to its limit)."""
 MAX_FINAL_ANSWER = 1000  # the grammar ceiling of the embedded engine (client/_schema.py)
 
 FREE_FORMAT = """Use exactly this format:

@@ -40,9 +40,13 @@ def make_builtin_server(workspace: Workspace) -> MCPServer:
 
     def resolve(path: str):
         try:
-            return workspace.resolve(path)
+            real = workspace.resolve(path)
+            real.exists()  # an unusable name (too long, …) fails here, as a tool error
         except OutsideWorkspace as exc:
             raise ToolError(str(exc)) from None
+        except OSError as exc:
+            raise ToolError(f"cannot use the path {path[:80]!r}: {exc.strerror or exc}") from None
+        return real
 
     @server.tool(annotations=READ_ONLY, structured_output=False)
     def list_dir(path: PathArg = ".") -> str:
@@ -54,8 +58,8 @@ def make_builtin_server(workspace: Workspace) -> MCPServer:
             raise ToolError(f"{path!r} is a file, not a folder; use read_file to read it")
         try:
             entries = sorted(real.iterdir(), key=lambda p: (not p.is_dir(), p.name.lower()))
-        except PermissionError:
-            raise ToolError(f"permission denied listing {path!r}") from None
+        except OSError as exc:
+            raise ToolError(f"cannot list {path!r}: {exc.strerror or exc}") from None
         lines = [e.name + ("/" if e.is_dir() else "") for e in entries[:MAX_LIST_ENTRIES]]
         if len(entries) > MAX_LIST_ENTRIES:
             lines.append(f"… and {len(entries) - MAX_LIST_ENTRIES} more entries")
@@ -72,8 +76,8 @@ def make_builtin_server(workspace: Workspace) -> MCPServer:
         try:
             with real.open("rb") as handle:
                 data = handle.read(MAX_READ_CHARS * 4 + 1)
-        except PermissionError:
-            raise ToolError(f"permission denied reading {path!r}") from None
+        except OSError as exc:
+            raise ToolError(f"cannot read {path!r}: {exc.strerror or exc}") from None
         if b"\x00" in data[:8192]:
             raise ToolError(f"{path!r} looks like a binary file; read_file reads text only")
         text = data.decode("utf-8", errors="replace")
