@@ -140,3 +140,17 @@ async def test_real_tokenizer_counts_for_the_embedded_engine(smollm2: Path) -> N
         text = "The quick brown fox jumps over the lazy dog. " * 20
         counted = budget.count(text)
         assert counted == client.count_tokens(text) and 150 < counted < estimate_tokens(text) + 50
+
+
+@pytest.mark.anyio
+async def test_unknown_window_assumes_the_fallback_and_says_so(workspace: Path) -> None:
+    class Unknown(ScriptedClient):
+        async def capabilities(self):
+            return (await super().capabilities()).model_copy(update={"context_length": None})
+
+    async with ToolRegistry() as registry:
+        await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
+        orchestrator = Orchestrator(Unknown(["x"]), registry, fallback_window=3000)
+        events = [e async for e in orchestrator.run(Session(), "hi")]
+    assert isinstance(events[0], Notice) and "assuming 3,000 tokens" in events[0].text
+    assert orchestrator.budget.window == 3000

@@ -33,3 +33,35 @@ async def test_server_without_tool_support_raises_tools_not_supported(vllm_witho
         # Without tools the same server answers.
         reply = await client.chat([Message.user("Say hi.")], options=ChatOptions(max_tokens=4, temperature=0))
         assert reply.role == "assistant"
+
+
+async def test_structured_output_follows_the_schema(vllm_server: str) -> None:
+    import json
+
+    import jsonschema
+
+    from a2ia.orchestrator import react
+
+    schema = react.reply_schema([TOOL])
+    async with VLLMClient(vllm_server) as client:
+        reply = await client.chat([Message.user("List the files.")], options=ChatOptions(temperature=0, max_tokens=300, json_schema=schema))
+    jsonschema.validate(json.loads(reply.content), schema)
+
+
+async def test_tools_rejected_by_the_real_server_switches_to_constrained_react(vllm_without_tools: str, workspace) -> None:
+    from a2ia.orchestrator.events import Notice, TurnDone, TurnFailed
+    from a2ia.orchestrator.loop import Orchestrator
+    from a2ia.orchestrator.session import Session
+    from a2ia.tools.builtin import make_builtin_server
+    from a2ia.tools.registry import ToolRegistry
+    from a2ia.tools.workspace import Workspace
+
+    async with VLLMClient(vllm_without_tools) as client, ToolRegistry() as registry:
+        await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
+        orchestrator = Orchestrator(client, registry, max_steps=2, options=ChatOptions(temperature=0, max_tokens=200))
+        events = [e async for e in orchestrator.run(Session(), "What files are in this folder?")]
+    notices = [e.text for e in events if isinstance(e, Notice)]
+    assert any("switching to react-constrained prompting" in n for n in notices), notices
+    assert isinstance(events[-1], (TurnDone, TurnFailed))
+    if isinstance(events[-1], TurnFailed):
+        assert events[-1].reason in ("max_steps", "repeated_call"), events[-1]

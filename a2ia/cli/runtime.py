@@ -46,5 +46,6 @@ async def open_agent(settings: Settings) -> AsyncIterator[Agent]:
             max_steps=settings.max_steps,
             options=ChatOptions(temperature=settings.temperature, seed=settings.seed),
             mode="react" if settings.react else "auto",
+            fallback_window=settings.n_ctx,
         )
         yield Agent(orchestrator, Session(), client, tools)

@@ -53,8 +53,9 @@ class ScriptedClient(LLMClient):
     requests: list[ScriptedRequest] = field(default_factory=list)
 
     async def capabilities(self) -> Capabilities:
+        # A script has no real window; a large one keeps the budget out of the way unless a test sets one.
         return Capabilities(
-            native_tools=True, constrained_decoding=False, context_length=None, model_id=self.model_id
+            native_tools=True, constrained_decoding=False, context_length=1_000_000, model_id=self.model_id
         )
 
     def _next_reply(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> Reply:

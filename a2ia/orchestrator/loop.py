@@ -65,6 +65,7 @@ class Orchestrator:
         max_steps: int = DEFAULT_MAX_STEPS,
         options: ChatOptions | None = None,
         mode: Mode = "auto",
+        fallback_window: int = 4096,
     ) -> None:
         if max_steps < 1:
             raise ConfigError(f"max_steps must be at least 1, got {max_steps}")
@@ -74,18 +75,24 @@ class Orchestrator:
         self.max_steps = max_steps
         self.options = options or ChatOptions()
         self.mode = mode
+        self.fallback_window = fallback_window
         self.protocol: ToolProtocol | None = None
         self.budget: ContextBudget | None = None
 
     async def _choose_protocol(self) -> tuple[ToolProtocol, list[Notice]]:
         caps = await self.client.capabilities()
-        self.budget = ContextBudget.for_client(self.client, caps.context_length)
+        notices = []
+        window = caps.context_length
+        if window is None:
+            window = self.fallback_window
+            notices.append(Notice(text=f"the server does not say how long its context is; assuming {window:,} tokens (set A2IA_N_CTX)"))
+        self.budget = ContextBudget.for_client(self.client, window)
         if self.mode == "native" or (self.mode == "auto" and caps.native_tools):
-            return NativeTools(), []
+            return NativeTools(), notices
         protocol = ReActTools(constrained=caps.constrained_decoding)
-        if self.mode == "react":
-            return protocol, []
-        return protocol, [Notice(text=f"{caps.model_id} has no native tool calling here; using {protocol.name} prompting")]
+        if self.mode == "auto":
+            notices.append(Notice(text=f"{caps.model_id} has no native tool calling here; using {protocol.name} prompting"))
+        return protocol, notices
 
     def _request(self, session: Session) -> list[Message]:
         if self.system_prompt and not (session.messages and session.messages[0].role == "system"):
