@@ -6,14 +6,16 @@ Config files (project and user) join this chain in a later layer; the object sta
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from a2ia.errors import ConfigError
 
 Backend = Literal["auto", "llamacpp", "vllm", "ollama", "openai", "scripted"]
+Approval = Literal["ask", "auto-edit", "yolo"]
+Patterns = Annotated[tuple[str, ...], NoDecode]
 BACKENDS: tuple[str, ...] = Backend.__args__  # type: ignore[attr-defined]
 
 
@@ -29,6 +31,18 @@ class Settings(BaseSettings):
     workspace: Path = Field(default_factory=Path.cwd)
     max_steps: int = Field(default=8, ge=1, le=1000)
     react: bool = Field(default=False, description="force ReAct prompting instead of native tool calls")
+    approval: Approval = "ask"
+    yes: bool = Field(default=False, description="approve every call that would be asked about (this run)")
+    allow_tools: Patterns = Field(default=(), description="tool name patterns that run without asking")
+    deny_tools: Patterns = Field(default=(), description="tool name patterns that never run (deny wins)")
+    mcp_config: Path | None = Field(default=None, description="an extra mcpServers JSON file")
+
+    @field_validator("allow_tools", "deny_tools", mode="before")
+    @classmethod
+    def _split_patterns(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(p.strip() for p in value.split(",") if p.strip())
+        return value
     n_ctx: int = Field(default=8192, ge=512)
     seed: int = 0
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)

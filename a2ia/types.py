@@ -66,6 +66,7 @@ class ToolAnnotations(Record):
 
     read_only: bool = False
     destructive: bool = True
+    open_world: bool = True
 
 
 class ToolSpec(Record):

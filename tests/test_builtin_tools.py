@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from a2ia.tools.builtin import MAX_READ_CHARS, make_builtin_server
+from a2ia.tools.builtin import make_builtin_server
+from a2ia.tools.files import MAX_READ_CHARS
 from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
 from a2ia.types import ToolCall
@@ -25,13 +26,19 @@ async def registry(workspace: Path):
         yield registry
 
 
-async def test_specs_are_listed_with_read_only_annotations(registry: ToolRegistry) -> None:
+async def test_specs_are_listed_with_their_annotations(registry: ToolRegistry) -> None:
     specs = {s.name: s for s in registry.specs()}
-    assert set(specs) == {"list_dir", "read_file"}
+    assert set(specs) == {"list_dir", "read_file", "glob", "grep", "write_file", "edit_file", "run_shell", "fetch_url"}
+    read_only = {n for n, s in specs.items() if s.annotations.read_only}
+    destructive = {n for n, s in specs.items() if s.annotations.destructive}
+    assert read_only == {"list_dir", "read_file", "glob", "grep", "fetch_url"}
+    assert destructive == {"write_file", "edit_file", "run_shell"}
+    assert {n for n, s in specs.items() if s.annotations.open_world} == {"run_shell", "fetch_url"}
     for spec in specs.values():
         assert spec.server == "a2ia"
-        assert spec.annotations.read_only and not spec.annotations.destructive
-        assert spec.input_schema["properties"]["path"]["maxLength"] == 256
+        for prop in spec.input_schema["properties"].values():
+            if prop.get("type") == "string":
+                assert 0 < prop["maxLength"] <= 1_000_000, spec.name
     assert specs["read_file"].input_schema["required"] == ["path"]
 
 
@@ -84,7 +91,7 @@ async def test_big_file_is_truncated(registry: ToolRegistry, workspace: Path) ->
     (workspace / "big.txt").write_text("x" * (MAX_READ_CHARS * 2))
     result = await call(registry, "read_file", path="big.txt")
     assert not result.is_error
-    assert result.content.endswith(f"(truncated at {MAX_READ_CHARS} characters)")
+    assert f"(truncated at {MAX_READ_CHARS} characters" in result.content and "use offset and limit" in result.content
     assert len(result.content) < MAX_READ_CHARS + 100
 
 

@@ -143,7 +143,7 @@ async def test_constrained_react_makes_a_valid_call(client: LlamaCppClient, tool
     finished = [e for e in events if isinstance(e, ToolFinished)]
     assert finished, [e for e in events if not isinstance(e, TextDelta)]
     call = finished[0].call
-    assert call.name in ("list_dir", "read_file") and (choice == "required" or call.name == choice)
+    assert tools.spec(call.name) is not None and (choice == "required" or call.name == choice)
     jsonschema.validate(call.arguments, tools.spec(call.name).input_schema)
     assert isinstance(events[-1], (TurnDone, TurnFailed))
 

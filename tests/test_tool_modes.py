@@ -20,6 +20,7 @@ from a2ia.errors import ToolsNotSupported
 from a2ia.orchestrator.events import Notice, ToolFinished, ToolStarted, TurnDone, TurnFailed
 from a2ia.orchestrator.loop import Orchestrator
 from a2ia.orchestrator.session import Session
+from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.builtin import make_builtin_server
 from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
@@ -185,7 +186,8 @@ async def test_independent_calls_run_concurrently_results_in_call_order(workspac
         ]
         session = Session()
         started = time.perf_counter()
-        events = await run_turn(Orchestrator(ScriptedClient([calls, "done"]), registry), "go", session)
+        policy = ApprovalPolicy(allow=["wait"])  # not annotated read-only: it would be asked about
+        events = await run_turn(Orchestrator(ScriptedClient([calls, "done"]), registry, approval=policy), "go", session)
         elapsed = time.perf_counter() - started
     assert elapsed < 0.65, f"three calls of 0.4 + 0.1 + 0.2 s took {elapsed:.2f} s: not concurrent"
     finished = [e.call.id for e in events if isinstance(e, ToolFinished)]

@@ -89,6 +89,14 @@ def _offer_download(exc: ModelNotFound) -> bool:
     "or server cannot do tools. Env: A2IA_REACT=1.",
 )
 @click.option(
+    "--approval", type=click.Choice(["ask", "auto-edit", "yolo"]),
+    help="ask (default): tools that can change things ask first; auto-edit: file edits run, "
+    "shell and other tools ask; yolo: nothing asks. Env: A2IA_APPROVAL.",
+)
+@click.option("--yolo", is_flag=True, default=None, help="Same as --approval yolo.")
+@click.option("-y", "--yes", is_flag=True, default=None, help="Allow, for this run, every call that would be asked about (scripts).")
+@click.option("--mcp-config", type=click.Path(dir_okay=False), help="An extra mcpServers JSON file (over the user and project ones).")
+@click.option(
     "-C", "--workspace",
     type=click.Path(file_okay=False),
     help="Folder the file tools may use (default: the current folder).",
@@ -96,7 +104,10 @@ def _offer_download(exc: ModelNotFound) -> bool:
 @click.option("--debug", is_flag=True, default=None, help="Log debug details and tracebacks to stderr.")
 @click.version_option(__version__, prog_name="a2ia-cli")
 @click.pass_context
-def cli(ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, prompt, max_steps, react, workspace, debug) -> None:
+def cli(
+    ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, prompt, max_steps, react,
+    approval, yolo, yes, mcp_config, workspace, debug,
+) -> None:
     """a2ia: a local AI agent for your terminal. The model runs on your machine and uses tools
     (list and read files in the workspace) to answer.
 
@@ -118,11 +129,13 @@ def cli(ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, prom
         format="%(levelname)s %(name)s: %(message)s",
     )
     if ctx.invoked_subcommand:
+        ctx.obj = {"workspace": workspace, "mcp_config": mcp_config}
         return
     try:
         settings = load_settings(
             backend=backend, model=model, base_url=base_url, vllm_url=vllm_url, ollama_url=ollama_url,
             max_steps=max_steps, react=react, workspace=workspace, debug=debug,
+            approval="yolo" if yolo else approval, yes=yes, mcp_config=mcp_config,
         )
         if prompt is not None:
             turns, echo = [prompt], False
@@ -175,6 +188,25 @@ def pull_model(url: str | None) -> None:
         click.echo(f"saved {path}; a2ia-cli uses it by default now")
     else:
         click.echo(f"saved {path}; use it with: a2ia-cli --model {path}")
+
+
+@cli.group("mcp")
+def mcp_group() -> None:
+    """MCP servers: the builtin one and those in mcp.json files."""
+
+
+@mcp_group.command("list")
+@click.pass_context
+def mcp_list(ctx: click.Context) -> None:
+    """Connect to every configured MCP server and show its status and tools."""
+    from a2ia.cli.mcp_list import show_servers
+
+    try:
+        settings = load_settings(**(ctx.obj or {}))
+        code = anyio.run(show_servers, settings)
+    except A2iaError as exc:
+        _fail(str(exc), _exit_code(exc))
+    sys.exit(code)
 
 
 def main() -> None:

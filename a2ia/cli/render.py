@@ -10,7 +10,16 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from a2ia.orchestrator.events import Event, Notice, ToolFinished, ToolStarted, TurnDone, TurnFailed
+from a2ia.orchestrator.events import (
+    ApprovalNeeded,
+    Event,
+    Notice,
+    ToolFinished,
+    ToolProgress,
+    ToolStarted,
+    TurnDone,
+    TurnFailed,
+)
 from a2ia.types import ReasoningDelta, TextDelta
 
 MAX_SHOWN_ARGS = 200
@@ -61,6 +70,12 @@ class PlainRenderer:
                 self._note(f"  ✗ {lines[0]}")
             else:
                 self._note(f"  ✓ {len(lines)} line{'s' if len(lines) != 1 else ''} ({event.duration_s:.2f} s)")
+        elif isinstance(event, ApprovalNeeded):
+            where = f" [{event.server}]" if event.server else ""
+            self._note(f"? {event.call.name}{where} {format_arguments(event.call.arguments)} needs approval: {event.reason}")
+        elif isinstance(event, ToolProgress):
+            total = f"/{event.total:g}" if event.total else ""
+            self._note(f"  … {event.progress:g}{total}" + (f" {event.message}" if event.message else ""))
         elif isinstance(event, Notice):
             self._note(f"{'warning' if event.level == 'warning' else 'note'}: {event.text}")
         elif isinstance(event, TurnFailed):

@@ -14,9 +14,12 @@ from a2ia.client.base import LLMClient
 from a2ia.config import Settings
 from a2ia.engines.select import open_client
 from a2ia.errors import ConfigError
-from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Orchestrator
+from a2ia.orchestrator.events import Notice
+from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Approver, Orchestrator
 from a2ia.orchestrator.session import Session
+from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.builtin import make_builtin_server
+from a2ia.tools.mcp_config import load_servers
 from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
 from a2ia.types import ChatOptions
@@ -28,17 +31,36 @@ class Agent:
     session: Session
     client: LLMClient
     tools: ToolRegistry
+    notices: list[Notice]
+
+
+def open_workspace(settings: Settings) -> Workspace:
+    try:
+        return Workspace(settings.workspace)
+    except NotADirectoryError as exc:
+        raise ConfigError(str(exc), hint="pass an existing folder with --workspace") from None
 
 
 @asynccontextmanager
-async def open_agent(settings: Settings) -> AsyncIterator[Agent]:
-    try:
-        workspace = Workspace(settings.workspace)
-    except NotADirectoryError as exc:
-        raise ConfigError(str(exc), hint="pass an existing folder with --workspace") from None
+async def open_tools(settings: Settings, workspace: Workspace) -> AsyncIterator[ToolRegistry]:
+    """The builtin server and every configured MCP server, connected concurrently."""
+    servers = load_servers(workspace.root, settings.mcp_config)
+    async with ToolRegistry() as tools:
+        await tools.add_servers({"a2ia": make_builtin_server(workspace), **servers})
+        yield tools
+
+
+@asynccontextmanager
+async def open_agent(settings: Settings, approver: Approver | None = None) -> AsyncIterator[Agent]:
+    workspace = open_workspace(settings)
     client = open_client(settings)
-    async with client, ToolRegistry() as tools:
-        await tools.add_server("a2ia", make_builtin_server(workspace))
+    async with client, open_tools(settings, workspace) as tools:
+        notices = [
+            Notice(level="warning", text=f"MCP server {s.name!r} is not available: {s.error}")
+            for s in tools.statuses()
+            if s.state == "failed"
+        ]
+        policy = ApprovalPolicy(mode=settings.approval, allow=settings.allow_tools, deny=settings.deny_tools)
         orchestrator = Orchestrator(
             client,
             tools,
@@ -47,5 +69,7 @@ async def open_agent(settings: Settings) -> AsyncIterator[Agent]:
             options=ChatOptions(temperature=settings.temperature, seed=settings.seed),
             mode="react" if settings.react else "auto",
             fallback_window=settings.n_ctx,
+            approval=policy,
+            approver=approver,
         )
-        yield Agent(orchestrator, Session(), client, tools)
+        yield Agent(orchestrator, Session(), client, tools, notices)

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import sys
 
+import anyio
+import click
+
 from a2ia.cli.render import PlainRenderer
 from a2ia.cli.runtime import open_agent
 from a2ia.config import Settings
 from a2ia.errors import ConfigError
-from a2ia.orchestrator.events import TurnFailed
+from a2ia.orchestrator.events import ApprovalNeeded, TurnFailed
+from a2ia.orchestrator.loop import Approver
+from a2ia.tools.approval import Answer
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BACKEND_UNAVAILABLE = 3
 EXIT_STEP_LIMIT = 4
+EXIT_APPROVAL_REFUSED = 5
 
 EXIT_FOR_FAILURE = {
     "max_steps": EXIT_STEP_LIMIT,
     "repeated_call": EXIT_STEP_LIMIT,
+    "approval_denied": EXIT_APPROVAL_REFUSED,
     "config": EXIT_USAGE,
     "backend_unavailable": EXIT_BACKEND_UNAVAILABLE,
 }
@@ -41,11 +48,39 @@ def script_turns(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+async def approve_always(_request: ApprovalNeeded) -> Answer:
+    """``--yes``: every call that would be asked about is allowed, for this run."""
+    return "once"
+
+
+async def ask_on_terminal(request: ApprovalNeeded) -> Answer:
+    """Ask on the terminal: y (once), a (always, for this tool in this session), n (no)."""
+
+    def ask() -> Answer:
+        reply = click.prompt(
+            f"  allow {request.call.name}? [y] once, [a] always for this tool, [n] no",
+            type=click.Choice(["y", "a", "n"]), default="n", show_choices=False, err=True,
+        )
+        return {"y": "once", "a": "always", "n": "deny"}[reply]
+
+    return await anyio.to_thread.run_sync(ask)
+
+
+def choose_approver(settings: Settings) -> Approver | None:
+    if settings.yes:
+        return approve_always
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        return ask_on_terminal
+    return None  # nobody to ask: calls that need approval are refused, with the flag that allows them
+
+
 async def run_turns(settings: Settings, turns: list[str], *, echo: bool) -> int:
     """Run ``turns`` in one session; the exit code is that of the first failed turn."""
     renderer = PlainRenderer(sys.stdout, sys.stderr)
     code = EXIT_OK
-    async with open_agent(settings) as agent:
+    async with open_agent(settings, choose_approver(settings)) as agent:
+        for notice in agent.notices:
+            renderer.render(notice)
         for turn in turns:
             if turn.split()[0] in QUIT_COMMANDS:
                 break

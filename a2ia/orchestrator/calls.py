@@ -60,23 +60,43 @@ def call_key(call: ToolCall) -> tuple[str, str]:
     return call.name, json.dumps(call.arguments, sort_keys=True, default=str)
 
 
+ProgressFn = Callable[[float, "float | None", "str | None"], Awaitable[None]]
+Progress = tuple[float, "float | None", "str | None"]
+
+
 async def run_concurrently(
-    calls: Sequence[ToolCall], run_one: Callable[[ToolCall], Awaitable[ToolResult]]
-) -> AsyncIterator[tuple[int, ToolResult, float]]:
-    """Run ``calls`` at once; yield ``(index, result, seconds)`` as each one finishes.
+    calls: Sequence[ToolCall], run_one: Callable[[ToolCall, ProgressFn], Awaitable[ToolResult]]
+) -> AsyncIterator[tuple[int, ToolResult | Progress, float]]:
+    """Run ``calls`` at once. Yields ``(index, progress, 0)`` as a call reports progress and
+    ``(index, result, seconds)`` as each one finishes.
 
-    Closing the iterator early (a cancelled turn) cancels the calls still running.
+    Closing the iterator early (a cancelled turn) cancels the calls still running; an
+    exception in a call (a protocol failure, not a tool error) is raised here.
     """
+    queue: asyncio.Queue[tuple[int, object, float]] = asyncio.Queue()
 
-    async def timed(index: int, call: ToolCall) -> tuple[int, ToolResult, float]:
+    async def timed(index: int, call: ToolCall) -> None:
+        async def progress(done: float, total: float | None, message: str | None) -> None:
+            queue.put_nowait((index, (done, total, message), 0.0))
+
         started = time.perf_counter()
-        result = await run_one(call)
-        return index, result, time.perf_counter() - started
+        try:
+            result = await run_one(call, progress)
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            queue.put_nowait((index, exc, 0.0))
+            return
+        queue.put_nowait((index, result, time.perf_counter() - started))
 
     tasks = [asyncio.ensure_future(timed(i, c)) for i, c in enumerate(calls)]
     try:
-        for finished in asyncio.as_completed(tasks):
-            yield await finished
+        remaining = len(tasks)
+        while remaining:
+            index, payload, seconds = await queue.get()
+            if isinstance(payload, Exception):
+                raise payload
+            if isinstance(payload, ToolResult):
+                remaining -= 1
+            yield index, payload, seconds  # type: ignore[misc]
     finally:
         for task in tasks:
             task.cancel()

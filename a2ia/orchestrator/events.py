@@ -21,13 +21,34 @@ from a2ia.types import (
     Usage,
 )
 
-FailureReason = Literal["max_steps", "repeated_call", "config", "backend_unavailable", "backend", "tools", "internal"]
+FailureReason = Literal[
+    "max_steps", "repeated_call", "approval_denied", "config", "backend_unavailable", "backend", "tools", "internal"
+]
 
 
 class ToolStarted(Record):
     kind: Literal["tool_started"] = "tool_started"
     call: ToolCall
     server: str = ""
+
+
+class ToolProgress(Record):
+    """A running tool reported progress (MCP progress notifications)."""
+
+    kind: Literal["tool_progress"] = "tool_progress"
+    call: ToolCall
+    progress: float
+    total: float | None = None
+    message: str | None = None
+
+
+class ApprovalNeeded(Record):
+    """A call waits for the person's approval; ``reason`` says why it was not run outright."""
+
+    kind: Literal["approval_needed"] = "approval_needed"
+    call: ToolCall
+    server: str
+    reason: str
 
 
 class ToolFinished(Record):
@@ -64,7 +85,7 @@ class Notice(Record):
 Event = Annotated[
     Union[
         TextDelta, ReasoningDelta, ToolCallReady, Usage, Done,
-        ToolStarted, ToolFinished, TurnDone, TurnFailed, Notice,
+        ToolStarted, ToolProgress, ApprovalNeeded, ToolFinished, TurnDone, TurnFailed, Notice,
     ],
     Field(discriminator="kind"),
 ]

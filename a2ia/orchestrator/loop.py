@@ -12,7 +12,7 @@ the client's capabilities unless forced. A backend that rejects tools mid-sessio
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Literal
 
@@ -21,22 +21,27 @@ from a2ia.errors import A2iaError, BackendUnavailable, ConfigError, ToolError, T
 from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.calls import call_key, check_call, run_concurrently
 from a2ia.orchestrator.events import (
+    ApprovalNeeded,
     Event,
     FailureReason,
     Notice,
     ToolFinished,
+    ToolProgress,
     ToolStarted,
     TurnDone,
     TurnFailed,
 )
 from a2ia.orchestrator.protocols import NativeTools, ReActTools, ToolProtocol
 from a2ia.orchestrator.session import Session
+from a2ia.tools.approval import Answer, ApprovalPolicy
 from a2ia.tools.registry import ToolRegistry
 from a2ia.types import ChatOptions, Message, TextDelta, ToolCall, ToolCallReady, ToolResult
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["auto", "native", "react"]
+Approver = Callable[[ApprovalNeeded], Awaitable[Answer]]
+"""Asks the person about one call (the front end's dialog or prompt)."""
 DEFAULT_MAX_STEPS = 8
 DEFAULT_SYSTEM_PROMPT = (
     "You are a2ia, a helpful assistant working in the folder {root}. "
@@ -66,6 +71,8 @@ class Orchestrator:
         options: ChatOptions | None = None,
         mode: Mode = "auto",
         fallback_window: int = 4096,
+        approval: ApprovalPolicy | None = None,
+        approver: Approver | None = None,
     ) -> None:
         if max_steps < 1:
             raise ConfigError(f"max_steps must be at least 1, got {max_steps}")
@@ -76,6 +83,8 @@ class Orchestrator:
         self.options = options or ChatOptions()
         self.mode = mode
         self.fallback_window = fallback_window
+        self.approval = approval or ApprovalPolicy()
+        self.approver = approver
         self.protocol: ToolProtocol | None = None
         self.budget: ContextBudget | None = None
 
@@ -160,8 +169,11 @@ class Orchestrator:
                 )
                 return
             previous_calls = {call_key(c) for c in calls}
-            async for event in self._run_calls(session, calls):
-                yield event
+            async with aclosing(self._run_calls(session, calls)) as running:
+                async for event in running:
+                    yield event
+                    if isinstance(event, TurnFailed):
+                        return
             # A forced tool choice applies to the first step only; forcing it again would loop.
             if options.tool_choice != "auto":
                 options = options.model_copy(update={"tool_choice": "auto"})
@@ -172,20 +184,52 @@ class Orchestrator:
         )
 
     async def _run_calls(self, session: Session, calls: list[ToolCall]) -> AsyncIterator[Event]:
-        """Run one reply's calls concurrently; results go into the session in call order."""
-        for call in calls:
+        """Approve, then run one reply's calls concurrently; results go into the session in call order."""
+        results: list[ToolResult | None] = [None] * len(calls)
+        for index, call in enumerate(calls):
+            spec = self.tools.spec(call.name)
+            verdict = self.approval.decide(spec, call)
+            if verdict.decision == "deny":
+                results[index] = ToolResult(call_id=call.id, content=f"not run: {verdict.reason}", is_error=True)
+            elif verdict.decision == "ask":
+                request = ApprovalNeeded(call=call, server=spec.server if spec else "", reason=verdict.reason)
+                yield request
+                if self.approver is None:
+                    # Every call of this reply gets a result, so the history stays well-formed.
+                    for other in calls:
+                        refused = ToolResult(call_id=other.id, content="not run: it needed approval and no one could be asked", is_error=True)
+                        session.append(Message.tool(refused, other.name))
+                    yield TurnFailed(
+                        reason="approval_denied",
+                        message=f"{call.name} needs approval ({verdict.reason}) and there is no one to ask",
+                        hint=self.approval.refusal_hint(spec),
+                    )
+                    return
+                answer = await self.approver(request)
+                if answer == "always" and spec is not None:
+                    self.approval.remember(spec)
+                elif answer == "deny":
+                    results[index] = ToolResult(call_id=call.id, content="not run: the person did not allow this call", is_error=True)
+        to_run = [i for i, r in enumerate(results) if r is None]
+        for index, call in enumerate(calls):
             spec = self.tools.spec(call.name)
             yield ToolStarted(call=call, server=spec.server if spec else "")
-        results: list[ToolResult | None] = [None] * len(calls)
-        async with aclosing(run_concurrently(calls, self._call_tool)) as finished:
-            async for index, result, seconds in finished:
-                results[index] = result
-                yield ToolFinished(call=calls[index], result=result, duration_s=seconds)
+            if results[index] is not None:
+                yield ToolFinished(call=call, result=results[index], duration_s=0.0)
+        async with aclosing(run_concurrently([calls[i] for i in to_run], self._call_tool)) as running:
+            async for position, payload, seconds in running:
+                call = calls[to_run[position]]
+                if isinstance(payload, ToolResult):
+                    results[to_run[position]] = payload
+                    yield ToolFinished(call=call, result=payload, duration_s=seconds)
+                else:
+                    done, total, message = payload
+                    yield ToolProgress(call=call, progress=done, total=total, message=message)
         for call, result in zip(calls, results, strict=True):
             session.append(Message.tool(result, call.name))
 
-    async def _call_tool(self, call: ToolCall) -> ToolResult:
+    async def _call_tool(self, call: ToolCall, progress=None) -> ToolResult:
         problem = check_call(call, self.tools.spec(call.name))
         if problem is not None:
             return ToolResult(call_id=call.id, content=problem, is_error=True)
-        return await self.tools.call(call)
+        return await self.tools.call(call, progress)

@@ -1,88 +1,132 @@
 """a2ia's builtin tools, served by one in-process MCP server (the SDK's ``MCPServer``).
 
-Every file tool is confined to the workspace root (see ``workspace.py``). A refusal or a
-failure is raised as the SDK's ``ToolError``, which the SDK returns to the client as a
-result with ``is_error`` set: data the model reads, never a crash.
+The work is done in ``files.py``, ``shell.py`` and ``fetch.py``; this module only declares
+the tools, their parameters (every string bounded, for grammar-constrained decoding on small
+models) and their MCP annotations, which the approval policy reads:
 
-String parameters carry ``maxLength``: grammar-constrained decoding on small models only
-terminates reliably when every string is bounded.
+=============  =========  ===========  ==========
+tool           read-only  destructive  open world
+=============  =========  ===========  ==========
+list_dir       yes        no           no
+read_file      yes        no           no
+glob           yes        no           no
+grep           yes        no           no
+write_file     no         yes          no
+edit_file      no         yes          no
+run_shell      no         yes          yes
+fetch_url      yes        no           yes
+=============  =========  ===========  ==========
+
+A refusal or failure is the SDK's ``ToolError``: a result with ``is_error`` the model reads.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
+import httpx
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from a2ia.tools.workspace import OutsideWorkspace, Workspace
+from a2ia.tools import fetch, files, shell
+from a2ia.tools.workspace import Workspace
 
-MAX_LIST_ENTRIES = 500
-MAX_READ_CHARS = 32_000
 MAX_PATH_CHARS = 256
+MAX_PATTERN_CHARS = 200
+MAX_COMMAND_CHARS = 4_000
+MAX_CONTENT_CHARS = files.MAX_WRITE_CHARS
+EDIT_TOOLS = frozenset({"write_file", "edit_file"})
 
-PathArg = Annotated[
-    str,
-    Field(description="Path relative to the workspace root ('.' is the root).", max_length=MAX_PATH_CHARS),
-]
+PathArg = Annotated[str, Field(description="Path relative to the workspace root ('.' is the root).", max_length=MAX_PATH_CHARS)]
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
+EDITS = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False)
+SHELL = ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=True)
+WEB = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=True)
+
+T = TypeVar("T")
 
 
-def make_builtin_server(workspace: Workspace) -> MCPServer:
+def _failures_as_tool_errors(work: Callable[[], T]) -> T:
+    try:
+        return work()
+    except files.ToolFailure as exc:
+        raise ToolError(str(exc)) from None
+
+
+def make_builtin_server(workspace: Workspace, *, http: httpx.AsyncClient | None = None) -> MCPServer:
     """Build the builtin MCP server for one workspace root."""
-    server = MCPServer(
-        "a2ia",
-        instructions=f"File tools for the workspace at {workspace.root}.",
-        log_level="WARNING",
-    )
-
-    def resolve(path: str):
-        try:
-            real = workspace.resolve(path)
-            real.exists()  # an unusable name (too long, …) fails here, as a tool error
-        except OutsideWorkspace as exc:
-            raise ToolError(str(exc)) from None
-        except OSError as exc:
-            raise ToolError(f"cannot use the path {path[:80]!r}: {exc.strerror or exc}") from None
-        return real
+    server = MCPServer("a2ia", instructions=f"Tools for the workspace at {workspace.root}.", log_level="WARNING")
 
     @server.tool(annotations=READ_ONLY, structured_output=False)
     def list_dir(path: PathArg = ".") -> str:
         """List the files and folders in a folder of the workspace (folders end with '/')."""
-        real = resolve(path)
-        if not real.exists():
-            raise ToolError(f"{path!r} does not exist")
-        if not real.is_dir():
-            raise ToolError(f"{path!r} is a file, not a folder; use read_file to read it")
-        try:
-            entries = sorted(real.iterdir(), key=lambda p: (not p.is_dir(), p.name.lower()))
-        except OSError as exc:
-            raise ToolError(f"cannot list {path!r}: {exc.strerror or exc}") from None
-        lines = [e.name + ("/" if e.is_dir() else "") for e in entries[:MAX_LIST_ENTRIES]]
-        if len(entries) > MAX_LIST_ENTRIES:
-            lines.append(f"… and {len(entries) - MAX_LIST_ENTRIES} more entries")
-        return "\n".join(lines) if lines else f"({workspace.relative(real)} is empty)"
+        return _failures_as_tool_errors(lambda: files.list_dir(workspace, path))
 
     @server.tool(annotations=READ_ONLY, structured_output=False)
-    def read_file(path: PathArg) -> str:
-        """Read a text file of the workspace."""
-        real = resolve(path)
-        if not real.exists():
-            raise ToolError(f"{path!r} does not exist")
-        if real.is_dir():
-            raise ToolError(f"{path!r} is a folder; use list_dir to see what is in it")
+    def read_file(
+        path: PathArg,
+        offset: Annotated[int, Field(description="First line to read, from 1.", ge=1)] = 1,
+        limit: Annotated[int | None, Field(description="How many lines to read (default: all).", ge=1)] = None,
+    ) -> str:
+        """Read a text file of the workspace, whole or a range of lines."""
+        return _failures_as_tool_errors(lambda: files.read_file(workspace, path, offset, limit))
+
+    @server.tool(annotations=READ_ONLY, structured_output=False)
+    def glob(
+        pattern: Annotated[str, Field(description="e.g. '**/*.py' or 'src/*.md'.", max_length=MAX_PATTERN_CHARS)],
+        path: PathArg = ".",
+    ) -> str:
+        """Find files by name pattern under a folder of the workspace."""
+        return _failures_as_tool_errors(lambda: files.glob(workspace, pattern, path))
+
+    @server.tool(annotations=READ_ONLY, structured_output=False)
+    def grep(
+        pattern: Annotated[str, Field(description="A regular expression.", max_length=MAX_PATTERN_CHARS)],
+        path: PathArg = ".",
+        glob: Annotated[str | None, Field(description="Only files whose name matches, e.g. '*.py'.", max_length=MAX_PATTERN_CHARS)] = None,
+        ignore_case: bool = False,
+    ) -> str:
+        """Search the text of the workspace's files; answers 'file:line: text'."""
+        return _failures_as_tool_errors(lambda: files.grep(workspace, pattern, path, glob, ignore_case))
+
+    @server.tool(annotations=EDITS, structured_output=False)
+    def write_file(path: PathArg, content: Annotated[str, Field(max_length=MAX_CONTENT_CHARS)]) -> str:
+        """Create or overwrite a text file in the workspace (folders are created as needed)."""
+        return _failures_as_tool_errors(lambda: files.write_file(workspace, path, content))
+
+    @server.tool(annotations=EDITS, structured_output=False)
+    def edit_file(
+        path: PathArg,
+        old_text: Annotated[str, Field(description="The exact text to replace, whitespace included.", max_length=MAX_CONTENT_CHARS)],
+        new_text: Annotated[str, Field(description="The text to put in its place.", max_length=MAX_CONTENT_CHARS)],
+        replace_all: bool = False,
+    ) -> str:
+        """Replace exact text in a file; refuses when the text is missing or appears more than once."""
+        return _failures_as_tool_errors(lambda: files.edit_file(workspace, path, old_text, new_text, replace_all))
+
+    @server.tool(annotations=SHELL, structured_output=False)
+    async def run_shell(
+        command: Annotated[str, Field(description="A shell command, run in the workspace root.", max_length=MAX_COMMAND_CHARS)],
+        timeout_s: Annotated[int, Field(description="Seconds before it is stopped.", ge=1, le=shell.MAX_TIMEOUT_S)] = shell.DEFAULT_TIMEOUT_S,
+    ) -> str:
+        """Run a shell command in the workspace root; answers its output (stdout and stderr)."""
         try:
-            with real.open("rb") as handle:
-                data = handle.read(MAX_READ_CHARS * 4 + 1)
-        except OSError as exc:
-            raise ToolError(f"cannot read {path!r}: {exc.strerror or exc}") from None
-        if b"\x00" in data[:8192]:
-            raise ToolError(f"{path!r} looks like a binary file; read_file reads text only")
-        text = data.decode("utf-8", errors="replace")
-        if len(text) > MAX_READ_CHARS:
-            return text[:MAX_READ_CHARS] + f"\n… (truncated at {MAX_READ_CHARS} characters)"
-        return text
+            return await shell.run_shell(workspace, command, timeout_s)
+        except files.ToolFailure as exc:
+            raise ToolError(str(exc)) from None
+
+    @server.tool(annotations=WEB, structured_output=False)
+    async def fetch_url(url: Annotated[str, Field(description="An http:// or https:// URL.", max_length=2_000)]) -> str:
+        """Fetch a web page or text file; answers its readable text."""
+        try:
+            if http is not None:
+                return await fetch.fetch_url(url, client=http)
+            async with httpx.AsyncClient(timeout=httpx.Timeout(20.0), headers={"User-Agent": "a2ia"}) as client:
+                return await fetch.fetch_url(url, client=client)
+        except files.ToolFailure as exc:
+            raise ToolError(str(exc)) from None
 
     return server

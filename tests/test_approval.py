@@ -1,0 +1,139 @@
+"""The approval policy, in the orchestrator and through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from a2ia.client.scripted import ScriptedClient
+from a2ia.orchestrator.events import ApprovalNeeded, ToolFinished, TurnDone, TurnFailed
+from a2ia.orchestrator.loop import Orchestrator
+from a2ia.orchestrator.session import Session
+from a2ia.tools.approval import ApprovalPolicy, fingerprint
+from a2ia.tools.builtin import make_builtin_server
+from a2ia.tools.registry import ToolRegistry
+from a2ia.tools.workspace import Workspace
+from a2ia.types import ToolAnnotations, ToolCall, ToolSpec
+
+SHELL = ToolSpec(name="run_shell", server="a2ia", annotations=ToolAnnotations(read_only=False, destructive=True))
+WRITE = ToolSpec(name="write_file", server="a2ia", annotations=ToolAnnotations(read_only=False, destructive=True))
+READ = ToolSpec(name="read_file", server="a2ia", annotations=ToolAnnotations(read_only=True, destructive=False))
+OTHER = ToolSpec(name="query", server="db", annotations=ToolAnnotations(read_only=False, destructive=False))
+CALL = ToolCall(id="c", name="x")
+
+
+def decision(policy: ApprovalPolicy, spec: ToolSpec) -> str:
+    return policy.decide(spec, CALL).decision
+
+
+def test_the_decision_table() -> None:
+    ask = ApprovalPolicy()
+    assert [decision(ask, s) for s in (READ, WRITE, SHELL, OTHER)] == ["allow", "ask", "ask", "ask"]
+    edit = ApprovalPolicy(mode="auto-edit")
+    assert [decision(edit, s) for s in (READ, WRITE, SHELL, OTHER)] == ["allow", "allow", "ask", "ask"]
+    yolo = ApprovalPolicy(mode="yolo")
+    assert [decision(yolo, s) for s in (READ, WRITE, SHELL, OTHER)] == ["allow"] * 4
+
+
+def test_rules_match_names_and_deny_wins() -> None:
+    policy = ApprovalPolicy(mode="yolo", allow=["run_*", "db/*"], deny=["run_shell"])
+    assert decision(policy, SHELL) == "deny" and decision(policy, OTHER) == "allow"
+    assert decision(ApprovalPolicy(deny=["read_*"]), READ) == "deny", "deny beats read-only too"
+    clashing = OTHER.model_copy(update={"name": "db__query"})
+    assert decision(ApprovalPolicy(allow=["query"]), clashing) == "allow"
+    assert decision(ApprovalPolicy(allow=["db__query"]), clashing) == "allow"
+
+
+def test_always_holds_until_the_definition_changes() -> None:
+    policy = ApprovalPolicy()
+    policy.remember(OTHER)
+    assert decision(policy, OTHER) == "allow"
+    renamed_behaviour = OTHER.model_copy(update={"description": "now also deletes rows"})
+    assert fingerprint(renamed_behaviour) != fingerprint(OTHER)
+    verdict = policy.decide(renamed_behaviour, CALL)
+    assert verdict.decision == "ask" and "definition changed" in verdict.reason
+    schema_change = OTHER.model_copy(update={"input_schema": {"type": "object", "properties": {"sql": {"type": "string"}}}})
+    assert decision(policy, schema_change) == "ask"
+
+
+@pytest.fixture
+async def tools(workspace: Path):
+    async with ToolRegistry() as registry:
+        await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
+        yield registry
+
+
+WRITE_CALL = ToolCall(id="w", name="write_file", arguments={"path": "new.txt", "content": "hi"})
+
+
+@pytest.mark.anyio
+async def test_without_anyone_to_ask_the_call_is_refused_and_nothing_runs(tools: ToolRegistry, workspace: Path) -> None:
+    events = [e async for e in Orchestrator(ScriptedClient([WRITE_CALL, "x"]), tools).run(Session(), "write")]
+    assert isinstance(events[-2], ApprovalNeeded) and events[-2].server == "a2ia"
+    assert isinstance(events[-1], TurnFailed) and events[-1].reason == "approval_denied"
+    assert "--yes" in events[-1].hint and "--approval yolo" in events[-1].hint
+    assert not (workspace / "new.txt").exists()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("answer", "runs"), [("once", True), ("always", True), ("deny", False)])
+async def test_the_persons_answer(tools: ToolRegistry, workspace: Path, answer: str, runs: bool) -> None:
+    asked: list[ApprovalNeeded] = []
+
+    async def approver(request: ApprovalNeeded):
+        asked.append(request)
+        return answer
+
+    second = WRITE_CALL.model_copy(update={"id": "w2", "arguments": {"path": "two.txt", "content": "x"}})
+    orchestrator = Orchestrator(ScriptedClient([WRITE_CALL, second, "done"]), tools, approver=approver)
+    events = [e async for e in orchestrator.run(Session(), "write")]
+    assert isinstance(events[-1], TurnDone)
+    assert (workspace / "new.txt").exists() == runs
+    assert asked[0].call == WRITE_CALL and asked[0].reason == "it can change things"
+    assert len(asked) == (1 if answer == "always" else 2)
+    if answer == "deny":
+        finished = next(e for e in events if isinstance(e, ToolFinished))
+        assert finished.result.is_error and "did not allow" in finished.result.content
+
+
+def a2ia(*args: str, workspace: Path, env: dict | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "a2ia.cli", "--backend", "scripted", "-C", str(workspace), *args],
+        capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("A2IA_")}, **(env or {})},
+    )
+
+
+def write_script(*replies) -> dict:
+    return {"A2IA_SCRIPT": json.dumps(list(replies))}
+
+
+WRITE_REPLY = {"tool": "write_file", "arguments": {"path": "out.txt", "content": "hello"}}
+
+
+def test_cli_without_a_tty_refuses_with_exit_5_and_says_how(workspace: Path) -> None:
+    result = a2ia("-p", "write", workspace=workspace, env=write_script(WRITE_REPLY, "done"))
+    assert result.returncode == 5
+    err = result.stderr.decode()
+    assert "write_file needs approval" in err and "--yes" in err
+    assert not (workspace / "out.txt").exists()
+
+
+@pytest.mark.parametrize("flags", [["--yes"], ["--yolo"], ["--approval", "auto-edit"], ["--approval", "yolo"]])
+def test_cli_flags_that_allow_it(workspace: Path, flags: list[str]) -> None:
+    result = a2ia(*flags, "-p", "write", workspace=workspace, env=write_script(WRITE_REPLY, "done"))
+    assert result.returncode == 0, result.stderr.decode()
+    assert (workspace / "out.txt").read_text() == "hello"
+
+
+def test_cli_allow_and_deny_rules_from_the_environment(workspace: Path) -> None:
+    allowed = a2ia("-p", "write", workspace=workspace, env={**write_script(WRITE_REPLY, "done"), "A2IA_ALLOW_TOOLS": "write_*"})
+    assert allowed.returncode == 0 and (workspace / "out.txt").exists()
+    denied = a2ia("--yolo", "-p", "x", workspace=workspace, env={**write_script({"tool": "run_shell", "arguments": {"command": "touch pwned"}}, "ok"), "A2IA_DENY_TOOLS": "run_shell"})
+    assert denied.returncode == 0 and not (workspace / "pwned").exists()
+    assert "not run: the deny rule 'run_shell'" in denied.stderr.decode()

@@ -1,0 +1,129 @@
+"""ToolRegistry with real MCP servers over real stdio, streamable HTTP and in-process.
+
+``mcp_servers/flaky_server.py`` is a real stdio MCP server (the ``mcp`` SDK) whose tools
+crash the process, hang, report progress or change the tool list.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from a2ia.tools.builtin import make_builtin_server
+from a2ia.tools.mcp_config import BrokenServer, StdioServer
+from a2ia.tools.registry import ToolRegistry
+from a2ia.tools.workspace import Workspace
+from a2ia.types import ToolCall
+
+pytestmark = pytest.mark.anyio
+FLAKY = str(Path(__file__).parent / "mcp_servers" / "flaky_server.py")
+
+
+def flaky(name: str = "flaky", *extra: str, **fields) -> StdioServer:
+    return StdioServer(command=sys.executable, args=(FLAKY, "--name", name, *extra), **fields)
+
+
+async def call(registry: ToolRegistry, name: str, **arguments):
+    return await registry.call(ToolCall(id="c", name=name, arguments=arguments))
+
+
+async def test_servers_connect_concurrently_and_failures_are_reported(tmp_path: Path, workspace: Path) -> None:
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        started = time.perf_counter()
+        await registry.add_servers({
+            "a2ia": make_builtin_server(Workspace(workspace)),
+            "flaky": flaky(),
+            "missing": StdioServer(command="/nonexistent/mcp-server"),
+            "stuck": flaky("stuck", "--hang-at-start", timeout_s=3),
+            "broken": BrokenServer(error="mcp.json: server 'broken' uses unset environment variable(s) TOKEN"),
+        })
+        elapsed = time.perf_counter() - started
+        status = {s.name: s for s in registry.statuses()}
+    assert elapsed < 10, f"a stuck server held the others up ({elapsed:.1f} s)"
+    assert status["a2ia"].state == "connected" and status["a2ia"].kind == "builtin"
+    assert status["flaky"].state == "connected" and "echo" in status["flaky"].tools
+    assert status["missing"].state == "failed" and "/nonexistent/mcp-server" in status["missing"].error
+    assert status["stuck"].state == "failed" and "did not answer within 3 s" in status["stuck"].error
+    assert status["broken"].state == "failed" and "TOKEN" in status["broken"].error
+
+
+async def test_names_are_prefixed_only_when_they_clash(tmp_path: Path, workspace: Path) -> None:
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        await registry.add_servers({"one": flaky("one"), "two": flaky("two"), "a2ia": make_builtin_server(Workspace(workspace))})
+        names = {s.name for s in registry.specs()}
+        assert {"one__echo", "two__echo", "read_file", "list_dir"} <= names and "echo" not in names
+        one = await call(registry, "one__echo", text="hi")
+        two = await call(registry, "two__echo", text="hi")
+    assert one.content.startswith("hi (pid") and two.content.startswith("hi (pid") and one.content != two.content
+
+
+async def test_include_and_exclude_tools(tmp_path: Path) -> None:
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        await registry.add_servers({
+            "only": flaky("only", include_tools=("echo", "hang")),
+            "but": flaky("but", exclude_tools=("crash",)),
+        })
+        names = {s.name for s in registry.specs()}
+    assert "only__echo" in names and "hang" not in names and "only__hang" in names
+    assert "crash" not in names and "but__crash" not in names and "slow_count" in names
+
+
+async def test_a_call_that_never_answers_times_out(tmp_path: Path) -> None:
+    async with ToolRegistry(call_timeout_s=0.5, log_dir=tmp_path) as registry:
+        await registry.add_server("flaky", flaky())
+        started = time.perf_counter()
+        result = await call(registry, "hang")
+        assert time.perf_counter() - started < 3
+        assert result.is_error and "did not answer within 0.5 s" in result.content
+        assert not (await call(registry, "echo", text="still here")).is_error
+
+
+async def test_a_server_that_dies_mid_call_is_restarted_once(tmp_path: Path) -> None:
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        await registry.add_server("flaky", flaky())
+        before = (await call(registry, "echo", text="a")).content
+        crashed = await call(registry, "crash")
+        assert crashed.is_error and "stopped during this call" in crashed.content and "restarted" in crashed.content
+        after = await call(registry, "echo", text="a")
+        assert not after.is_error and after.content != before, "a new process answers"
+        again = await call(registry, "crash")
+        assert again.is_error and "not restarted a second time" in again.content
+        gone = await call(registry, "echo", text="a")
+        assert gone.is_error
+
+
+async def test_progress_notifications_reach_the_caller(tmp_path: Path) -> None:
+    seen = []
+
+    async def progress(done, total, message):
+        seen.append((done, total, message))
+
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        await registry.add_server("flaky", flaky())
+        result = await registry.call(ToolCall(id="c", name="slow_count", arguments={"steps": 3}), progress)
+    assert result.content == "counted 3"
+    assert seen == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
+
+
+async def test_tools_list_changed_refreshes_the_list(tmp_path: Path) -> None:
+    import anyio
+
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        await registry.add_server("flaky", flaky())
+        assert registry.spec("grown") is None
+        await call(registry, "grow")
+        with anyio.fail_after(5):
+            while registry.spec("grown") is None:
+                await anyio.sleep(0.05)
+        assert (await call(registry, "grown")).content == "I grew"
+
+
+async def test_stdio_servers_get_a_minimal_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("A2IA_TEST_SECRET", "hunter2")
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        await registry.add_server("flaky", flaky(env={"CONFIGURED": "yes"}))
+        result = await call(registry, "secret_env")
+    assert result.content == "SECRET=<unset> CONFIGURED=yes"
