@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh --dev
+scripts/mcp_test_servers.sh
 .venv/bin/python -m pytest "$@"

@@ -22,8 +22,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(argv: list[str], *, ready_url: str, log: Path, timeout_s: float = 120.0, env: dict | None = None) -> Iterator[subprocess.Popen]:
-    """Run ``argv`` in its own process group until ``ready_url`` answers 200; kill the group after."""
+def server_process(
+    argv: list[str], *, ready_url: str, log: Path, timeout_s: float = 120.0, env: dict | None = None,
+    ready_statuses: range = range(200, 201),
+) -> Iterator[subprocess.Popen]:
+    """Run ``argv`` in its own process group until ``ready_url`` answers (200 by default); kill the group after."""
     with log.open("wb") as log_file:
         proc = subprocess.Popen(
             argv, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
@@ -35,7 +38,7 @@ def server_process(argv: list[str], *, ready_url: str, log: Path, timeout_s: flo
                 if proc.poll() is not None:
                     raise RuntimeError(f"{argv[0]} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
                 try:
-                    if httpx.get(ready_url, timeout=2.0).status_code == 200:
+                    if httpx.get(ready_url, timeout=2.0).status_code in ready_statuses:
                         break
                 except httpx.HTTPError:
                     pass
