@@ -137,3 +137,42 @@ def test_cli_allow_and_deny_rules_from_the_environment(workspace: Path) -> None:
     denied = a2ia("--yolo", "-p", "x", workspace=workspace, env={**write_script({"tool": "run_shell", "arguments": {"command": "touch pwned"}}, "ok"), "A2IA_DENY_TOOLS": "run_shell"})
     assert denied.returncode == 0 and not (workspace / "pwned").exists()
     assert "not run: the deny rule 'run_shell'" in denied.stderr.decode()
+
+
+def run_on_a_terminal(workspace: Path, answer: bytes, script: list) -> tuple[int, str]:
+    """The real CLI with a pseudo-terminal as stdin and stderr; types ``answer`` at the prompt."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("A2IA_")}, "A2IA_SCRIPT": json.dumps(script)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "a2ia.cli", "--backend", "scripted", "-C", str(workspace), "-p", "write"],
+        stdin=follower, stderr=follower, stdout=subprocess.PIPE, env=env,
+    )
+    os.close(follower)
+    seen = b""
+    answered = False
+    while proc.poll() is None:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(leader, 4096)
+            except OSError:
+                break
+        if not answered and b"allow write_file?" in seen:
+            os.write(leader, answer)
+            answered = True
+    proc.wait(timeout=60)
+    os.close(leader)
+    return proc.returncode, seen.decode(errors="replace")
+
+
+@pytest.mark.parametrize(("answer", "created"), [(b"y\n", True), (b"n\n", False)])
+def test_asked_on_a_terminal(workspace: Path, answer: bytes, created: bool) -> None:
+    code, screen = run_on_a_terminal(workspace, answer, [WRITE_REPLY, "done"])
+    assert code == 0, screen
+    assert 'write_file [a2ia] {"path": "out.txt", "content": "hello"} needs approval' in screen
+    assert (workspace / "out.txt").exists() == created
+    if not created:
+        assert "did not allow" in screen

@@ -96,7 +96,4 @@ class ApprovalPolicy:
 
     @staticmethod
     def refusal_hint(spec: ToolSpec) -> str:
-        return (
-            f"allow it with --yes (this run), --approval yolo, or an allow rule for {spec.name!r} "
-            "(A2IA_ALLOW_TOOLS or \"allow\" in the config)"
-        )
+        return f"allow it with --yes (this run), --approval yolo, or an allow rule: A2IA_ALLOW_TOOLS={spec.name}"
