@@ -1,17 +1,32 @@
-"""Settings: one object, read from flags (highest), then ``A2IA_*`` environment variables.
+"""Settings: one object for every front end, from (highest first):
 
-Config files (project and user) join this chain in a later layer; the object stays the same.
+1. command-line flags;
+2. ``A2IA_*`` environment variables (``A2IA_BACKEND=vllm``, ``A2IA_ALLOW_TOOLS=run_*,git/*``);
+3. the project file ``<workspace>/.a2ia/config.toml``;
+4. the user file ``<platform config dir>/a2ia/config.toml`` (``~/.config/a2ia/config.toml``);
+5. the defaults below.
+
+The TOML keys are the field names (``backend = "ollama"``, ``allow_tools = ["run_*"]``).
+``a2ia-cli config`` prints the effective settings and where each came from.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict, SettingsError
 
 from a2ia.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 Backend = Literal["auto", "llamacpp", "vllm", "ollama", "openai", "scripted"]
 Approval = Literal["ask", "auto-edit", "yolo"]
@@ -36,6 +51,8 @@ class Settings(BaseSettings):
     allow_tools: Patterns = Field(default=(), description="tool name patterns that run without asking")
     deny_tools: Patterns = Field(default=(), description="tool name patterns that never run (deny wins)")
     mcp_config: Path | None = Field(default=None, description="an extra mcpServers JSON file")
+    resume: str | None = Field(default=None, description="a saved session to continue: its id, or latest")
+    save_sessions: bool = Field(default=True, description="save each session as JSON Lines in the data dir")
 
     @field_validator("allow_tools", "deny_tools", mode="before")
     @classmethod
@@ -49,16 +66,70 @@ class Settings(BaseSettings):
     debug: bool = False
 
 
-def load_settings(**flags: Any) -> Settings:
-    """Settings from flags (``None`` means "not given") over the environment."""
+def config_dir() -> Path:
+    override = os.environ.get("A2IA_CONFIG_DIR")
+    return Path(override) if override else platformdirs.user_config_path("a2ia")
+
+
+def user_settings_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def project_settings_file(workspace: Path) -> Path:
+    return workspace / ".a2ia" / "config.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the settings file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the settings file {path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - set(Settings.model_fields))
+    if unknown:
+        raise ConfigError(
+            f"the settings file {path} has unknown setting(s): {', '.join(unknown)}",
+            hint=f"the settings are: {', '.join(Settings.model_fields)}",
+        )
+    return data
+
+
+def resolve_settings(**flags: Any) -> tuple[Settings, dict[str, str]]:
+    """The effective settings and, for each one set anywhere, where it came from."""
     given = {key: value for key, value in flags.items() if value is not None}
     try:
-        return Settings(**given)
+        from_env = EnvSettingsSource(Settings)()
+    except (ValueError, SettingsError) as exc:
+        raise ConfigError(f"invalid A2IA_* environment variable: {exc}") from None
+    workspace = Path(given.get("workspace") or from_env.get("workspace") or Path.cwd())
+    user_file, project_file = user_settings_file(), project_settings_file(workspace)
+    layers = [
+        (f"user file {user_file}", _read_toml(user_file)),
+        (f"project file {project_file}", _read_toml(project_file)),
+        ("env", from_env),
+        ("flag", given),
+    ]
+    merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for label, values in layers:
+        for key, value in values.items():
+            merged[key] = value
+            origins[key] = f"env A2IA_{key.upper()}" if label == "env" else label
+    try:
+        return Settings(**merged), origins
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigError(
             f"invalid setting: {problems}",
-            hint=f"backends are {', '.join(BACKENDS)}; A2IA_* environment variables count as settings",
+            hint=f"backends are {', '.join(BACKENDS)}; A2IA_* variables and config.toml files count as settings",
         ) from None
+
+
+def load_settings(**flags: Any) -> Settings:
+    """The effective settings (flags given as ``None`` are "not given")."""
+    return resolve_settings(**flags)[0]

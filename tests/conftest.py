@@ -47,11 +47,16 @@ def smollm2() -> Path:
 
 @pytest.fixture(autouse=True)
 def _clean_a2ia_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests never see the developer's A2IA_* settings or model cache."""
+    """Tests never see the developer's A2IA_* settings, config, sessions or model cache.
+
+    Subprocesses inherit this environment, so the real CLI writes only under ``tmp_path``.
+    """
     for key in list(os.environ):
         if key.startswith("A2IA_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("A2IA_MODELS_DIR", str(tmp_path / "models-cache"))
+    monkeypatch.setenv("A2IA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("A2IA_CONFIG_DIR", str(tmp_path / "config"))
 
 
 # --- real model servers, one per test session -------------------------------------------

@@ -105,7 +105,7 @@ def a2ia(*args: str, workspace: Path, env: dict | None = None):
     return subprocess.run(
         [sys.executable, "-m", "a2ia.cli", "--backend", "scripted", "-C", str(workspace), *args],
         capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("A2IA_")}, **(env or {})},
+        env={**dict(os.environ), **(env or {})},
     )
 
 
@@ -145,7 +145,7 @@ def run_on_a_terminal(workspace: Path, answer: bytes, script: list) -> tuple[int
     import select
 
     leader, follower = pty.openpty()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("A2IA_")}, "A2IA_SCRIPT": json.dumps(script)}
+    env = {**dict(os.environ), "A2IA_SCRIPT": json.dumps(script)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "a2ia.cli", "--backend", "scripted", "-C", str(workspace), "-p", "write"],
         stdin=follower, stderr=follower, stdout=subprocess.PIPE, env=env,

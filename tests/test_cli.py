@@ -12,7 +12,7 @@ import pytest
 
 
 def a2ia(*args: str, stdin: bytes | None = b"", env: dict[str, str] | None = None, cwd: Path | None = None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("A2IA_")}
+    full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "a2ia.cli", *args],
@@ -190,7 +190,7 @@ def test_on_a_terminal_without_prompt_prints_a_hint() -> None:
     try:
         result = subprocess.run(
             [sys.executable, "-m", "a2ia.cli"], stdin=follower, capture_output=True, timeout=60,
-            env={k: v for k, v in os.environ.items() if not k.startswith("A2IA_")},
+            env=dict(os.environ),
         )
     finally:
         os.close(follower)
@@ -213,7 +213,7 @@ def test_vllm_alias_against_the_real_vllm_server(vllm_server: str, workspace: Pa
     result = subprocess.run(
         [sys.executable, "-c", "import sys; from a2ia.cli.main import main_vllm; main_vllm()",
          "--vllm-url", vllm_server, "-C", str(workspace), "--max-steps", "2", "-p", "What files are in this folder?"],
-        capture_output=True, timeout=300, env={k: v for k, v in os.environ.items() if not k.startswith("A2IA_")},
+        capture_output=True, timeout=300, env=dict(os.environ),
     )
     assert result.returncode in (0, 4), result.stderr.decode()
     assert_no_traceback(result)

@@ -69,7 +69,7 @@ def test_cli_mcp_list_and_a_configured_server_in_a_turn(tmp_path: Path, workspac
         "flaky": {"command": sys.executable, "args": [FLAKY], "env": {"CONFIGURED": "${WHO:-a2ia}"}},
         "nope": {"command": "/nonexistent/server"},
     })
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("A2IA_")}, "A2IA_CONFIG_DIR": str(tmp_path / "none")}
+    env = {**dict(os.environ), "A2IA_CONFIG_DIR": str(tmp_path / "none")}
     listing = subprocess.run([sys.executable, "-m", "a2ia.cli", "-C", str(workspace), "--mcp-config", str(config), "mcp", "list"],
                              capture_output=True, env=env, timeout=120)
     out = listing.stdout.decode()

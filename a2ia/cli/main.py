@@ -101,12 +101,19 @@ def _offer_download(exc: ModelNotFound) -> bool:
     type=click.Path(file_okay=False),
     help="Folder the file tools may use (default: the current folder).",
 )
+@click.option(
+    "--resume", is_flag=False, flag_value="latest", default=None, metavar="[ID|latest]",
+    help="Continue a saved session (the latest if no id is given). See: a2ia-cli sessions.",
+)
+@click.option("--output", type=click.Choice(["text", "json"]), default="text",
+              help="Scripts: plain text, or JSON Lines with one object per event (see README).")
+@click.option("--plain", is_flag=True, help="On a terminal: the line REPL instead of the full-screen interface.")
 @click.option("--debug", is_flag=True, default=None, help="Log debug details and tracebacks to stderr.")
 @click.version_option(__version__, prog_name="a2ia-cli")
 @click.pass_context
 def cli(
     ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, prompt, max_steps, react,
-    approval, yolo, yes, mcp_config, workspace, debug,
+    approval, yolo, yes, mcp_config, workspace, resume, output, plain, debug,
 ) -> None:
     """a2ia: a local AI agent for your terminal. The model runs on your machine and uses tools
     (list and read files in the workspace) to answer.
@@ -129,13 +136,18 @@ def cli(
         format="%(levelname)s %(name)s: %(message)s",
     )
     if ctx.invoked_subcommand:
-        ctx.obj = {"workspace": workspace, "mcp_config": mcp_config}
+        given = {
+            "backend": backend, "model": model, "base_url": base_url, "vllm_url": vllm_url, "ollama_url": ollama_url,
+            "max_steps": max_steps, "react": react, "approval": "yolo" if yolo else approval, "yes": yes,
+            "mcp_config": mcp_config, "workspace": workspace, "debug": debug,
+        }
+        ctx.obj = {k: v for k, v in given.items() if v is not None}
         return
     try:
         settings = load_settings(
             backend=backend, model=model, base_url=base_url, vllm_url=vllm_url, ollama_url=ollama_url,
             max_steps=max_steps, react=react, workspace=workspace, debug=debug,
-            approval="yolo" if yolo else approval, yes=yes, mcp_config=mcp_config,
+            approval="yolo" if yolo else approval, yes=yes, mcp_config=mcp_config, resume=resume,
         )
         if prompt is not None:
             turns, echo = [prompt], False
@@ -155,7 +167,7 @@ def cli(
                 err=True,
             )
             sys.exit(EXIT_USAGE)
-        run = functools.partial(run_turns, settings, turns, echo=echo)
+        run = functools.partial(run_turns, settings, turns, echo=echo, output=output)
         try:
             code = anyio.run(run)
         except ModelNotFound as exc:
@@ -188,6 +200,36 @@ def pull_model(url: str | None) -> None:
         click.echo(f"saved {path}; a2ia-cli uses it by default now")
     else:
         click.echo(f"saved {path}; use it with: a2ia-cli --model {path}")
+
+
+@cli.command("sessions")
+def sessions_command() -> None:
+    """List saved sessions, newest first: id, time, backend/model, messages, first prompt."""
+    from a2ia.cli.commands import format_sessions
+    from a2ia.orchestrator.store import sessions_dir
+
+    listing = format_sessions(limit=200)
+    click.echo(listing or f"no saved sessions in {sessions_dir()}")
+
+
+@cli.command("config")
+@click.pass_context
+def config_command(ctx: click.Context) -> None:
+    """Print the effective settings and where each one came from."""
+    from a2ia.config import Settings, project_settings_file, resolve_settings, user_settings_file
+
+    try:
+        settings, origins = resolve_settings(**(ctx.obj or {}))
+    except A2iaError as exc:
+        _fail(str(exc), _exit_code(exc))
+    click.echo(f"# files: {user_settings_file()} (user), {project_settings_file(settings.workspace)} (project)")
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if name == "api_key" and value is not None:
+            value = "********"
+        elif isinstance(value, tuple):
+            value = ",".join(value)
+        click.echo(f"{name} = {value}    # {origins.get(name, 'default')}")
 
 
 @cli.group("mcp")

@@ -53,6 +53,11 @@ class PlainRenderer:
     def render_notice(self, text: str) -> None:
         self._note(f"note: {text}")
 
+    def render_output(self, text: str) -> None:
+        """What a slash command answered."""
+        if text:
+            self._note(text)
+
     def render(self, event: Event) -> None:
         if isinstance(event, TextDelta):
             self.out.write(event.text)
@@ -82,3 +87,31 @@ class PlainRenderer:
             self._note(f"error: {event.message}" + (f"\n  hint: {event.hint}" if event.hint else ""))
         elif isinstance(event, TurnDone):
             self._end_line()
+
+
+class JsonRenderer:
+    """``--output json``: one JSON object per line on stdout, for every event (JSON Lines).
+
+    Each object has ``kind`` (the event type) and that event's fields, named as in
+    ``a2ia.types`` / ``a2ia.orchestrator.events``; the README lists them. A user turn read from a
+    script is ``{"kind": "user", "text": …}``; a slash command's answer ``{"kind": "command", …}``.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def _line(self, record: dict) -> None:
+        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def render(self, event: Event) -> None:
+        self._line(event.model_dump(mode="json"))
+
+    def render_prompt(self, text: str) -> None:
+        self._line({"kind": "user", "text": text})
+
+    def render_notice(self, text: str) -> None:
+        self._line({"kind": "notice", "level": "info", "text": text})
+
+    def render_output(self, text: str) -> None:
+        self._line({"kind": "command", "text": text})

@@ -17,6 +17,7 @@ from a2ia.errors import ConfigError
 from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Approver, Orchestrator
 from a2ia.orchestrator.session import Session
+from a2ia.orchestrator.store import SessionFile, find_session, read_session
 from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.builtin import make_builtin_server
 from a2ia.tools.mcp_config import load_servers
@@ -72,4 +73,31 @@ async def open_agent(settings: Settings, approver: Approver | None = None) -> As
             approval=policy,
             approver=approver,
         )
-        yield Agent(orchestrator, Session(), client, tools, notices)
+        session = open_session(settings, notices)
+        try:
+            yield Agent(orchestrator, session, client, tools, notices)
+        finally:
+            session.close()
+
+
+def open_session(settings: Settings, notices: list[Notice]) -> Session:
+    """A resumed session (``--resume``), else a new one saved as it goes (unless turned off)."""
+    if settings.resume:
+        path = find_session(settings.resume)
+        loaded = read_session(path)
+        notices.extend(Notice(level="warning", text=w) for w in loaded.warnings)
+        notices.append(Notice(text=f"resumed session {loaded.header.get('id', path.stem)} ({len(loaded.messages)} messages)"))
+        session = Session(id=loaded.header.get("id", path.stem), messages=loaded.messages)
+        try:
+            session.file = SessionFile.reopen(path)
+        except OSError as exc:
+            notices.append(Notice(level="warning", text=f"cannot append to {path}: {exc.strerror}; this session goes on unsaved"))
+        return session
+    session = Session()
+    if settings.save_sessions:
+        header = {"backend": settings.backend, "model": settings.model or "default", "workspace": str(settings.workspace)}
+        try:
+            session.file = SessionFile.create(session.id, header)
+        except OSError as exc:
+            notices.append(Notice(level="warning", text=f"cannot save this session ({exc.strerror or exc}); it goes on unsaved"))
+    return session

@@ -7,7 +7,8 @@ import sys
 import anyio
 import click
 
-from a2ia.cli.render import PlainRenderer
+from a2ia.cli.commands import is_command, run_command
+from a2ia.cli.render import JsonRenderer, PlainRenderer
 from a2ia.cli.runtime import open_agent
 from a2ia.config import Settings
 from a2ia.errors import ConfigError
@@ -30,7 +31,6 @@ EXIT_FOR_FAILURE = {
     "backend_unavailable": EXIT_BACKEND_UNAVAILABLE,
 }
 FATAL_FAILURES = {"config", "backend_unavailable"}
-QUIT_COMMANDS = {"/quit", "/exit"}
 
 
 def decode_stdin(data: bytes) -> str:
@@ -74,21 +74,22 @@ def choose_approver(settings: Settings) -> Approver | None:
     return None  # nobody to ask: calls that need approval are refused, with the flag that allows them
 
 
-async def run_turns(settings: Settings, turns: list[str], *, echo: bool) -> int:
+async def run_turns(settings: Settings, turns: list[str], *, echo: bool, output: str = "text") -> int:
     """Run ``turns`` in one session; the exit code is that of the first failed turn."""
-    renderer = PlainRenderer(sys.stdout, sys.stderr)
+    renderer = JsonRenderer(sys.stdout) if output == "json" else PlainRenderer(sys.stdout, sys.stderr)
     code = EXIT_OK
     async with open_agent(settings, choose_approver(settings)) as agent:
         for notice in agent.notices:
             renderer.render(notice)
         for turn in turns:
-            if turn.split()[0] in QUIT_COMMANDS:
-                break
-            if turn.startswith("/"):
-                renderer.render_notice(f"slash commands are not available in scripts yet; skipped {turn!r}")
-                continue
-            if echo:
+            if echo or output == "json":
                 renderer.render_prompt(turn)
+            if is_command(turn):
+                outcome = await run_command(turn, agent, settings)
+                renderer.render_output(outcome.text)
+                if outcome.quit:
+                    break
+                continue
             failure = None
             async for event in agent.orchestrator.run(agent.session, turn):
                 renderer.render(event)

@@ -114,6 +114,8 @@ class Orchestrator:
         try:
             async with aclosing(self._steps(session)) as steps:
                 async for event in steps:
+                    if (problem := session.take_save_error()) is not None:
+                        yield Notice(level="warning", text=f"could not save the session ({problem}); the conversation goes on, unsaved")
                     yield event
         except A2iaError as exc:
             yield TurnFailed(reason=_failure_reason(exc), message=exc.message, hint=exc.hint)

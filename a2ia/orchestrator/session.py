@@ -1,22 +1,47 @@
-"""A conversation: the ordered messages of one session.
+"""A conversation: the ordered messages of one session, saved as they happen.
 
 Messages are appended only when complete (the user's text, a whole assistant reply, a tool
-result), so what a session holds is always a consistent history. Durable storage (JSON Lines,
-``--resume``) is added on top of this interface by a later layer.
+result), so what a session holds is always a consistent history. With a ``SessionFile`` each
+one is also written and flushed at once (see ``store``). If saving fails (a full disk, a
+removed folder), the conversation goes on in memory, saving stops (a file with a hole in it
+would resume wrong), and ``take_save_error`` reports it once so the person is told.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
+from a2ia.orchestrator.store import SessionFile, new_session_id
 from a2ia.types import Message
 
 
 @dataclass
 class Session:
-    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    id: str = field(default_factory=new_session_id)
     messages: list[Message] = field(default_factory=list)
+    file: SessionFile | None = None
+    save_error: str | None = None
+    _reported: bool = field(default=False, repr=False)
 
     def append(self, message: Message) -> None:
         self.messages.append(message)
+        if self.file is None:
+            return
+        try:
+            self.file.append(message)
+        except OSError as exc:
+            self.save_error = f"{self.file.path}: {exc.strerror or exc}"
+            self.file.close()
+            self.file = None
+
+    def take_save_error(self) -> str | None:
+        """The saving failure, the first time it is asked for; ``None`` otherwise."""
+        if self.save_error and not self._reported:
+            self._reported = True
+            return self.save_error
+        return None
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None

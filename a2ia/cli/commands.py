@@ -1,0 +1,153 @@
+"""Slash commands, one table for every front end (stdin scripts, the line REPL, the TUI).
+
+A command gets the running ``Agent`` and the text after its name, and returns what to show
+(plain text) and whether the front end should stop. No command talks to a terminal itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from a2ia.cli.runtime import Agent, open_session
+from a2ia.config import Settings
+from a2ia.orchestrator.events import Notice
+from a2ia.orchestrator.store import list_sessions
+from a2ia.tools.approval import APPROVAL_MODES
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str = ""
+    quit: bool = False
+
+
+Handler = Callable[[Agent, Settings, str], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    help: str
+    run: Handler
+
+
+async def _help(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    width = max(len(c.usage) for c in COMMANDS.values())
+    return Outcome("\n".join(f"{c.usage.ljust(width)}  {c.help}" for c in COMMANDS.values()))
+
+
+async def _tools(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    lines = []
+    for spec in agent.tools.specs():
+        mark = "read-only" if spec.annotations.read_only else "asks first" if agent.orchestrator.approval.mode != "yolo" else "runs"
+        lines.append(f"{spec.name} [{spec.server}] ({mark}) {spec.description.splitlines()[0] if spec.description else ''}")
+    failed = [s for s in agent.tools.statuses() if s.state == "failed"]
+    lines += [f"(server {s.name} not available: {s.error})" for s in failed]
+    return Outcome("\n".join(lines) or "no tools")
+
+
+async def _model(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    caps = await agent.client.capabilities()
+    window = f"{caps.context_length:,} tokens" if caps.context_length else "unknown"
+    text = f"model {caps.model_id} (context {window}; native tools {'yes' if caps.native_tools else 'no'})"
+    if arg:
+        text += f"\nto switch, start again with --model {arg}"
+    return Outcome(text)
+
+
+async def _backend(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    text = f"backend {settings.backend} ({type(agent.client).__name__})"
+    if arg:
+        text += f"\nto switch, start again with --backend {arg}"
+    return Outcome(text)
+
+
+async def _react(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    orchestrator = agent.orchestrator
+    turn_on = arg.strip() != "off" and (arg.strip() == "on" or orchestrator.mode != "react")
+    orchestrator.mode = "react" if turn_on else "auto"
+    orchestrator.protocol = None  # chosen again on the next turn
+    return Outcome(f"tool calling: {'ReAct prompting' if turn_on else 'automatic (native where the backend has it)'}")
+
+
+async def _approval(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    policy = agent.orchestrator.approval
+    if arg.strip():
+        if arg.strip() not in APPROVAL_MODES:
+            return Outcome(f"approval modes are: {', '.join(APPROVAL_MODES)}")
+        policy.mode = arg.strip()  # type: ignore[assignment]
+    return Outcome(f"approval mode: {policy.mode}")
+
+
+async def _clear(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    agent.session.close()
+    notices: list[Notice] = []
+    agent.session = open_session(settings.model_copy(update={"resume": None}), notices)
+    return Outcome("\n".join([f"new session {agent.session.id}", *(n.text for n in notices)]))
+
+
+async def _save(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    if agent.session.file is not None:
+        return Outcome(f"this session is saved as it goes: {agent.session.file.path}")
+    return Outcome(f"this session is not being saved{': ' + agent.session.save_error if agent.session.save_error else ''}")
+
+
+async def _sessions(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    return Outcome(format_sessions() or "no saved sessions")
+
+
+async def _resume(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    notices: list[Notice] = []
+    new = open_session(settings.model_copy(update={"resume": arg.strip() or "latest"}), notices)
+    agent.session.close()
+    agent.session = new
+    return Outcome("\n".join(n.text for n in notices))
+
+
+async def _quit(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    return Outcome(quit=True)
+
+
+def format_sessions(limit: int = 50) -> str:
+    lines = []
+    for info in list_sessions()[:limit]:
+        prompt = info.first_prompt.replace("\n", " ")
+        prompt = prompt if len(prompt) <= 60 else prompt[:59] + "…"
+        lines.append(f"{info.id}  {info.created[:16].replace('T', ' ')}  {info.backend}/{info.model}  {info.messages:>3} msgs  {prompt}")
+    return "\n".join(lines)
+
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in (
+        Command("/help", "/help", "these commands", _help),
+        Command("/model", "/model [NAME]", "the model in use", _model),
+        Command("/backend", "/backend [NAME]", "the backend in use", _backend),
+        Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react),
+        Command("/tools", "/tools", "the tools the model is offered", _tools),
+        Command("/approval", "/approval [ask|auto-edit|yolo]", "show or set the approval mode", _approval),
+        Command("/clear", "/clear", "start a new session", _clear),
+        Command("/save", "/save", "where this session is saved", _save),
+        Command("/sessions", "/sessions", "the saved sessions", _sessions),
+        Command("/resume", "/resume [ID|latest]", "continue a saved session", _resume),
+        Command("/quit", "/quit", "leave (also /exit)", _quit),
+    )
+}
+COMMANDS["/exit"] = COMMANDS["/quit"]
+
+
+async def run_command(line: str, agent: Agent, settings: Settings) -> Outcome:
+    name, _, arg = line.strip().partition(" ")
+    command = COMMANDS.get(name)
+    if command is None:
+        return Outcome(f"unknown command {name}; /help lists them")
+    return await command.run(agent, settings, arg)
+
+
+def is_command(line: str) -> bool:
+    return line.startswith("/") and not line.startswith("//")
+
+
+__all__ = ["COMMANDS", "Outcome", "format_sessions", "is_command", "run_command"]

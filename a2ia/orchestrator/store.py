@@ -1,0 +1,158 @@
+"""Sessions on disk: one JSON Lines file per session, written as the conversation happens.
+
+Line 1 is a header (``{"type": "session", "id", "created", "backend", "model", "workspace"}``);
+every later line is one complete message (``{"type": "message", "message": {...}}``), written
+and flushed when the message is complete. A crash loses at most the reply in flight. A
+damaged line (a crash mid-write, a hand edit) is skipped with a warning when the file is
+read back, never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import platformdirs
+from pydantic import ValidationError
+
+from a2ia.errors import ConfigError
+from a2ia.types import Message
+
+SUFFIX = ".jsonl"
+
+
+def sessions_dir() -> Path:
+    override = os.environ.get("A2IA_DATA_DIR")
+    base = Path(override) if override else platformdirs.user_data_path("a2ia")
+    return base / "sessions"
+
+
+def new_session_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+@dataclass
+class SessionInfo:
+    id: str
+    path: Path
+    created: str
+    backend: str
+    model: str
+    workspace: str
+    first_prompt: str
+    messages: int
+
+
+@dataclass
+class LoadedSession:
+    header: dict[str, Any]
+    messages: list[Message]
+    warnings: list[str] = field(default_factory=list)
+
+
+class SessionFile:
+    """Appends messages to one session file; every write is flushed."""
+
+    def __init__(self, path: Path, handle: IO[str]) -> None:
+        self.path = path
+        self._handle = handle
+
+    @classmethod
+    def create(cls, session_id: str, header: dict[str, Any], folder: Path | None = None) -> SessionFile:
+        folder = folder or sessions_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{session_id}{SUFFIX}"
+        handle = path.open("x", encoding="utf-8")
+        file = cls(path, handle)
+        file._write({"type": "session", "id": session_id, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **header})
+        return file
+
+    @classmethod
+    def reopen(cls, path: Path) -> SessionFile:
+        handle = path.open("a", encoding="utf-8")
+        return cls(path, handle)
+
+    def append(self, message: Message) -> None:
+        self._write({"type": "message", "message": message.model_dump(mode="json")})
+
+    def _write(self, record: dict[str, Any]) -> None:
+        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        try:
+            self._handle.close()
+        except OSError:
+            pass
+
+
+def read_session(path: Path) -> LoadedSession:
+    """A session file's header and messages; damaged lines are skipped and reported."""
+    header: dict[str, Any] = {}
+    messages: list[Message] = []
+    warnings: list[str] = []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                record = json.loads(raw.decode("utf-8"))
+                if not isinstance(record, dict):
+                    raise ValueError("not an object")
+                if record.get("type") == "session" and number == 1:
+                    header = record
+                elif record.get("type") == "message":
+                    messages.append(Message.model_validate(record["message"]))
+                else:
+                    raise ValueError(f"unknown record type {record.get('type')!r}")
+            except (ValueError, KeyError, UnicodeDecodeError, ValidationError) as exc:
+                what = "the last line" if not raw.endswith(b"\n") else f"line {number}"
+                warnings.append(f"{path.name}: skipped {what}, which is damaged ({str(exc).splitlines()[0][:120]})")
+    if not header:
+        warnings.append(f"{path.name}: no session header; shown with what could be read")
+    return LoadedSession(header, messages, warnings)
+
+
+def _session_files(folder: Path) -> Iterator[Path]:
+    if folder.is_dir():
+        yield from folder.glob(f"*{SUFFIX}")
+
+
+def list_sessions(folder: Path | None = None) -> list[SessionInfo]:
+    """Every saved session, newest first."""
+    infos = []
+    for path in _session_files(folder or sessions_dir()):
+        loaded = read_session(path)
+        first = next((m.content for m in loaded.messages if m.role == "user"), "")
+        infos.append(
+            SessionInfo(
+                id=loaded.header.get("id", path.stem),
+                path=path,
+                created=loaded.header.get("created", ""),
+                backend=loaded.header.get("backend", "?"),
+                model=loaded.header.get("model", "?"),
+                workspace=loaded.header.get("workspace", ""),
+                first_prompt=first,
+                messages=len(loaded.messages),
+            )
+        )
+    return sorted(infos, key=lambda i: (i.created, i.path.stat().st_mtime), reverse=True)
+
+
+def find_session(which: str, folder: Path | None = None) -> Path:
+    """``latest``, a full id, or an unambiguous id prefix → the session's file."""
+    sessions = list_sessions(folder)
+    if not sessions:
+        raise ConfigError("there are no saved sessions to resume", hint="start one; it is saved as you go")
+    if which == "latest":
+        return sessions[0].path
+    matches = [s for s in sessions if s.id == which] or [s for s in sessions if s.id.startswith(which)]
+    if len(matches) != 1:
+        problem = "no saved session" if not matches else f"{len(matches)} sessions"
+        raise ConfigError(f"{problem} matches {which!r}", hint="a2ia-cli sessions lists them")
+    return matches[0].path
