@@ -182,25 +182,6 @@ def test_real_model_end_to_end(smollm2: Path, workspace: Path) -> None:
     assert_no_traceback(result)
 
 
-def test_on_a_terminal_without_prompt_prints_a_hint() -> None:
-    """A real pseudo-terminal as stdin: the TUI is not built yet, so a one-line hint."""
-    import pty
-
-    leader, follower = pty.openpty()
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "a2ia.cli"], stdin=follower, capture_output=True, timeout=60,
-            env=dict(os.environ),
-        )
-    finally:
-        os.close(follower)
-        os.close(leader)
-    assert result.returncode == 2
-    err = result.stderr.decode()
-    assert "interactive interface is not built yet" in err and "-p" in err
-    assert len(err.strip().splitlines()) == 1
-
-
 @pytest.mark.model
 def test_openai_backend_against_a_real_llama_cpp_server(openai_server: str, workspace: Path) -> None:
     result = a2ia("--backend", "openai", "--base-url", openai_server, "-C", str(workspace), "--max-steps", "2",

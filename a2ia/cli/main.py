@@ -161,12 +161,7 @@ def cli(
             if not turns:
                 raise ConfigError("stdin was empty: there is nothing to ask", hint='a2ia-cli -p "your question"')
         else:
-            click.echo(
-                'a2ia: the interactive interface is not built yet; use -p "…" or pipe lines on stdin '
-                '(echo "What files are here?" | a2ia-cli). See a2ia-cli --help.',
-                err=True,
-            )
-            sys.exit(EXIT_USAGE)
+            sys.exit(_interactive(settings, plain))
         run = functools.partial(run_turns, settings, turns, echo=echo, output=output)
         try:
             code = anyio.run(run)
@@ -200,6 +195,18 @@ def pull_model(url: str | None) -> None:
         click.echo(f"saved {path}; a2ia-cli uses it by default now")
     else:
         click.echo(f"saved {path}; use it with: a2ia-cli --model {path}")
+
+
+def _interactive(settings, plain: bool) -> int:
+    """A terminal: the full-screen interface, or the line REPL where that cannot run."""
+    dumb = os.environ.get("TERM", "") in ("", "dumb") or not sys.stdout.isatty()
+    if plain or dumb:
+        from a2ia.cli.repl import run_repl
+
+        return anyio.run(run_repl, settings)
+    from a2ia.cli.tui.app import run_tui
+
+    return run_tui(settings)
 
 
 @cli.command("sessions")

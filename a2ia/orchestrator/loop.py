@@ -218,17 +218,22 @@ class Orchestrator:
             yield ToolStarted(call=call, server=spec.server if spec else "")
             if results[index] is not None:
                 yield ToolFinished(call=call, result=results[index], duration_s=0.0)
-        async with aclosing(run_concurrently([calls[i] for i in to_run], self._call_tool)) as running:
-            async for position, payload, seconds in running:
-                call = calls[to_run[position]]
-                if isinstance(payload, ToolResult):
-                    results[to_run[position]] = payload
-                    yield ToolFinished(call=call, result=payload, duration_s=seconds)
-                else:
-                    done, total, message = payload
-                    yield ToolProgress(call=call, progress=done, total=total, message=message)
-        for call, result in zip(calls, results, strict=True):
-            session.append(Message.tool(result, call.name))
+        try:
+            async with aclosing(run_concurrently([calls[i] for i in to_run], self._call_tool)) as running:
+                async for position, payload, seconds in running:
+                    call = calls[to_run[position]]
+                    if isinstance(payload, ToolResult):
+                        results[to_run[position]] = payload
+                        yield ToolFinished(call=call, result=payload, duration_s=seconds)
+                    else:
+                        done, total, message = payload
+                        yield ToolProgress(call=call, progress=done, total=total, message=message)
+        finally:
+            # Cancelled or not, every call gets a result, so the history stays well-formed.
+            for call, result in zip(calls, results, strict=True):
+                if result is None:
+                    result = ToolResult(call_id=call.id, content="not finished: the turn was cancelled", is_error=True)
+                session.append(Message.tool(result, call.name))
 
     async def _call_tool(self, call: ToolCall, progress=None) -> ToolResult:
         problem = check_call(call, self.tools.spec(call.name))

@@ -1,0 +1,97 @@
+"""The line REPL (``--plain``, or a terminal that cannot host the full-screen interface).
+
+prompt_toolkit reads each line, with persistent history and completion of slash commands;
+answers stream as plain text; approvals are asked inline. Ctrl-C during a turn cancels the
+turn (the REPL stays); Ctrl-C at the prompt clears the line; Ctrl-D or ``/quit`` leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import WordCompleter
+from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+from a2ia.cli.commands import COMMANDS, is_command, run_command
+from a2ia.cli.render import PlainRenderer
+from a2ia.cli.runtime import open_agent
+from a2ia.config import Settings
+from a2ia.orchestrator.events import ApprovalNeeded
+from a2ia.orchestrator.store import sessions_dir
+from a2ia.tools.approval import Answer
+
+
+def history_file() -> Path:
+    return sessions_dir().parent / "repl_history"
+
+
+def _history() -> FileHistory | InMemoryHistory:
+    path = history_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
+        return FileHistory(str(path))
+    except OSError:
+        return InMemoryHistory()
+
+
+async def run_repl(settings: Settings) -> int:
+    prompt: PromptSession[str] = PromptSession(
+        history=_history(),
+        completer=WordCompleter(sorted(COMMANDS), sentence=True),
+        complete_while_typing=True,
+    )
+    renderer = PlainRenderer(sys.stdout, sys.stderr)
+
+    async def approver(request: ApprovalNeeded) -> Answer:
+        while True:
+            reply = (await prompt.prompt_async(f"allow {request.call.name}? [y] once, [a] always, [n] no: ")).strip().lower()
+            if reply in ("y", "a", "n", ""):
+                return {"y": "once", "a": "always"}.get(reply, "deny")  # type: ignore[return-value]
+
+    async with open_agent(settings, approver) as agent:
+        caps = await agent.client.capabilities()
+        renderer.render_output(f"a2ia · {settings.backend} · {caps.model_id} · /help for commands, Ctrl-D to leave")
+        for notice in agent.notices:
+            renderer.render(notice)
+        while True:
+            try:
+                line = await prompt.prompt_async("› ")
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                return 0
+            if not line.strip():
+                continue
+            if is_command(line):
+                outcome = await run_command(line, agent, settings)
+                renderer.render_output(outcome.text)
+                if outcome.quit:
+                    return 0
+                continue
+            await _turn(agent, line, renderer)
+
+
+async def _turn(agent, line: str, renderer: PlainRenderer) -> None:
+    """One turn; Ctrl-C cancels it (the partial reply is not kept, earlier messages are)."""
+
+    async def consume() -> None:
+        async for event in agent.orchestrator.run(agent.session, line):
+            renderer.render(event)
+
+    task = asyncio.ensure_future(consume())
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        renderer.render_notice("cancelled")
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)

@@ -1,0 +1,259 @@
+"""The Textual TUI: the default front end on a terminal.
+
+The app owns no agent logic. One long-lived worker opens the agent (client, MCP servers,
+session) and holds it until the app closes; each turn runs in an exclusive worker that
+renders the orchestrator's ``Event`` stream. Esc cancels the running turn (the app stays);
+Ctrl-C twice quits. ``make_app`` is the one factory for the CLI and the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown
+from textual.worker import WorkerCancelled
+
+from a2ia.cli.commands import COMMANDS, is_command, run_command
+from a2ia.cli.runtime import Agent, open_agent
+from a2ia.cli.tui.messages import AgentFailed, AgentReady, Submitted
+from a2ia.cli.tui.widgets import (
+    ApprovalScreen,
+    AssistantMessage,
+    NoticeLine,
+    PromptArea,
+    Reasoning,
+    StatusBar,
+    ToolPanel,
+    UserMessage,
+)
+from a2ia.config import Settings
+from a2ia.errors import A2iaError
+from a2ia.orchestrator.events import (
+    ApprovalNeeded,
+    Notice,
+    ToolFinished,
+    ToolProgress,
+    ToolStarted,
+    TurnDone,
+    TurnFailed,
+)
+from a2ia.tools.approval import Answer
+from a2ia.types import ReasoningDelta, TextDelta, Usage
+
+AgentOpener = Callable[[Settings, Any], AbstractAsyncContextManager[Agent]]
+QUIT_WINDOW_S = 2.0
+
+CSS = """
+#conversation { height: 1fr; padding: 0 1; }
+UserMessage { margin: 1 0 0 0; padding: 0 1; background: $boost; color: $text; }
+AssistantMessage { margin: 0; }
+.reasoning-text { color: $text-muted; text-style: italic; }
+.tool.error CollapsibleTitle { color: $error; }
+.tool.ok CollapsibleTitle { color: $success; }
+.tool-args { color: $text-muted; }
+NoticeLine { color: $warning; padding: 0 1; }
+#prompt { height: auto; max-height: 8; border: tall $accent; }
+StatusBar { height: 1; background: $panel; color: $text-muted; }
+#approval { width: 80%; height: auto; padding: 1 2; border: thick $warning; background: $surface; }
+#approval-args { margin: 1 0; color: $text; }
+ApprovalScreen { align: center middle; }
+"""
+
+
+class A2iaApp(App[int]):
+    TITLE = "a2ia"
+    CSS = CSS
+    BINDINGS = [
+        Binding("escape", "cancel_turn", "Cancel turn"),
+        Binding("ctrl+c", "quit_twice", "Quit", priority=True),
+    ]
+
+    def __init__(self, settings: Settings, opener: AgentOpener = open_agent) -> None:
+        super().__init__()
+        self.settings = settings
+        self.opener = opener
+        self.agent: Agent | None = None
+        self._release_agent = asyncio.Event()
+        self._quit_pressed_at = 0.0
+        self._model = "…"
+        self._context_length: int | None = None
+        self._speed: float | None = None
+        self._context_used = "–"
+
+    def compose(self) -> ComposeResult:
+        yield VerticalScroll(id="conversation")
+        yield PromptArea()
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(StatusBar).update(" opening the model and tools…")
+        self.query_one(PromptArea).focus()
+        self.hold_agent()
+
+    # --- the agent's life -------------------------------------------------------------------
+
+    @work(group="agent")
+    async def hold_agent(self) -> None:
+        try:
+            async with self.opener(self.settings, self.approve) as agent:
+                self.agent = agent
+                caps = await agent.client.capabilities()
+                self.post_message(AgentReady(self.settings.backend, caps.model_id, caps.context_length))
+                for notice in agent.notices:
+                    self.show_notice(notice.text)
+                await self._release_agent.wait()
+        except A2iaError as exc:
+            self.post_message(AgentFailed(str(exc)))
+
+    def on_agent_ready(self, message: AgentReady) -> None:
+        self._model, self._context_length = message.model, message.context_length
+        self.refresh_status()
+
+    def on_agent_failed(self, message: AgentFailed) -> None:
+        self.show_notice(f"error: {message.text}")
+        self.query_one(StatusBar).update(" not connected — see the message above; Ctrl-C twice to quit")
+
+    async def action_quit_twice(self) -> None:
+        now = time.monotonic()
+        if now - self._quit_pressed_at < QUIT_WINDOW_S:
+            await self.shutdown()
+            return
+        self._quit_pressed_at = now
+        self.notify("press Ctrl-C again to quit", timeout=QUIT_WINDOW_S)
+
+    async def shutdown(self, code: int = 0) -> None:
+        self.workers.cancel_group(self, "turn")
+        self._release_agent.set()
+        self.exit(code)
+
+    # --- input -------------------------------------------------------------------------------
+
+    @on(Submitted)
+    async def submitted(self, message: Submitted) -> None:
+        if self.agent is None:
+            self.show_notice("the model is not ready yet")
+            return
+        if is_command(message.text):
+            outcome = await run_command(message.text, self.agent, self.settings)
+            if outcome.text:
+                await self.conversation.mount(NoticeLine(outcome.text, classes="command-output"))
+                self.conversation.scroll_end(animate=False)
+            self.refresh_status()
+            if outcome.quit:
+                await self.shutdown()
+            return
+        self.run_turn(message.text)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for command in COMMANDS.values():
+            if command.name != "/exit":
+                yield SystemCommand(command.usage, command.help, lambda c=command: self.post_message(Submitted(c.name)))
+
+    def action_cancel_turn(self) -> None:
+        cancelled = [w for w in self.workers if w.group == "turn" and w.is_running]
+        for worker in cancelled:
+            worker.cancel()
+        if cancelled:
+            self.show_notice("cancelled")
+
+    # --- one turn ------------------------------------------------------------------------------
+
+    @property
+    def conversation(self) -> VerticalScroll:
+        return self.query_one("#conversation", VerticalScroll)
+
+    def show_notice(self, text: str) -> None:
+        self.conversation.mount(NoticeLine(text))
+        self.conversation.scroll_end(animate=False)
+
+    async def approve(self, request: ApprovalNeeded) -> Answer:
+        """The orchestrator's approver: the dialog, awaited from inside the turn's worker."""
+        return await self.push_screen_wait(ApprovalScreen(request))
+
+    @work(exclusive=True, group="turn")
+    async def run_turn(self, text: str) -> None:
+        assert self.agent is not None
+        conversation = self.conversation
+        conversation.anchor()
+        await conversation.mount(UserMessage(text))
+        answer: AssistantMessage | None = None
+        stream = None
+        reasoning: Reasoning | None = None
+        panels: dict[str, ToolPanel] = {}
+        first_token = 0.0
+        try:
+            async for event in self.agent.orchestrator.run(self.agent.session, text):
+                if isinstance(event, TextDelta):
+                    if stream is None:
+                        answer = AssistantMessage()
+                        await conversation.mount(answer)
+                        stream = Markdown.get_stream(answer)
+                        first_token = time.perf_counter()
+                    await stream.write(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    if reasoning is None:
+                        reasoning = Reasoning()
+                        await conversation.mount(reasoning)
+                    reasoning.add(event.text)
+                elif isinstance(event, ToolStarted):
+                    stream, answer = await self._close_stream(stream), None
+                    panels[event.call.id] = ToolPanel(event.call, event.server)
+                    await conversation.mount(panels[event.call.id])
+                elif isinstance(event, ToolProgress) and event.call.id in panels:
+                    panels[event.call.id].progress(event.progress, event.total, event.message)
+                elif isinstance(event, ToolFinished) and event.call.id in panels:
+                    panels[event.call.id].finish(event.result, event.duration_s)
+                elif isinstance(event, Usage):
+                    self._note_usage(event, first_token)
+                elif isinstance(event, Notice):
+                    self.show_notice(event.text)
+                elif isinstance(event, TurnFailed):
+                    self.show_notice(f"error: {event.message}" + (f" — {event.hint}" if event.hint else ""))
+                elif isinstance(event, TurnDone) and reasoning is not None:
+                    reasoning.collapsed = True
+        except (asyncio.CancelledError, WorkerCancelled):
+            raise
+        finally:
+            await self._close_stream(stream)
+            self.refresh_status()
+
+    @staticmethod
+    async def _close_stream(stream) -> None:
+        if stream is not None:
+            await stream.stop()
+        return None
+
+    def _note_usage(self, usage: Usage, first_token: float) -> None:
+        if first_token and usage.completion_tokens:
+            elapsed = time.perf_counter() - first_token
+            self._speed = usage.completion_tokens / elapsed if elapsed > 0 else None
+        if usage.prompt_tokens:
+            total = usage.prompt_tokens + usage.completion_tokens
+            self._context_used = f"{total:,}/{self._context_length:,}" if self._context_length else f"{total:,}"
+
+    def refresh_status(self) -> None:
+        mode = "native"
+        if self.agent is not None:
+            protocol = self.agent.orchestrator.protocol
+            mode = protocol.name if protocol else ("react" if self.agent.orchestrator.mode == "react" else "auto")
+        self.query_one(StatusBar).show(self.settings.backend, self._model, mode, self._speed, self._context_used)
+
+
+def make_app(settings: Settings, opener: AgentOpener = open_agent) -> A2iaApp:
+    """The one factory: the CLI and the tests build the app the same way."""
+    return A2iaApp(settings, opener)
+
+
+def run_tui(settings: Settings) -> int:
+    return make_app(settings).run() or 0

@@ -1,0 +1,155 @@
+"""The TUI's widgets: the conversation's parts, the prompt, the status bar, the approval dialog."""
+
+from __future__ import annotations
+
+import json
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Collapsible, Label, Markdown, Static, TextArea
+
+from a2ia.cli.commands import COMMANDS
+from a2ia.cli.tui.messages import Submitted
+from a2ia.orchestrator.events import ApprovalNeeded
+from a2ia.tools.approval import Answer
+from a2ia.types import ToolCall, ToolResult
+
+MAX_SHOWN_RESULT = 4_000  # a tool's result is shown in full only up to this; the model gets all of it
+
+
+class UserMessage(Static):
+    """What the person asked."""
+
+
+class AssistantMessage(Markdown):
+    """The model's answer, streamed as Markdown."""
+
+
+class Reasoning(Collapsible):
+    """The model's thinking, dimmed and collapsible."""
+
+    def __init__(self) -> None:
+        self.body = Static("", classes="reasoning-text")
+        self.text = ""
+        super().__init__(self.body, title="thinking", collapsed=False, classes="reasoning")
+
+    def add(self, text: str) -> None:
+        self.text += text
+        self.body.update(self.text)
+
+
+class ToolPanel(Collapsible):
+    """One tool call: its tool, server and arguments, then its result or error and duration."""
+
+    def __init__(self, call: ToolCall, server: str) -> None:
+        self.call = call
+        self.server = server
+        arguments = json.dumps(call.arguments, indent=2, ensure_ascii=False)
+        self.result_view = Static("…", classes="tool-result")
+        super().__init__(
+            Static(arguments, classes="tool-args"), self.result_view,
+            title=f"⚙ {call.name} [{server}] running…", collapsed=True, classes="tool",
+        )
+
+    def progress(self, done: float, total: float | None, message: str | None) -> None:
+        shown = f"{done:g}/{total:g}" if total else f"{done:g}"
+        self.title = f"⚙ {self.call.name} [{self.server}] {shown}{' ' + message if message else ''}"
+
+    def finish(self, result: ToolResult, seconds: float) -> None:
+        mark = "✗" if result.is_error else "✓"
+        self.title = f"{mark} {self.call.name} [{self.server}] ({seconds:.2f} s)"
+        text = result.content if len(result.content) <= MAX_SHOWN_RESULT else result.content[:MAX_SHOWN_RESULT] + "\n… (shortened here)"
+        self.result_view.update(text)
+        self.add_class("error" if result.is_error else "ok")
+
+
+class NoticeLine(Static):
+    """A line the person should know about that is not part of the answer."""
+
+
+class StatusBar(Static):
+    """Backend, model, tool mode, speed of the last reply, context used."""
+
+    def show(self, backend: str, model: str, mode: str, tokens_per_s: float | None, context: str) -> None:
+        speed = f"{tokens_per_s:.1f} tok/s" if tokens_per_s else "– tok/s"
+        self.update(f" {backend} · {model} · tools: {mode} · {speed} · context {context}")
+
+
+class PromptArea(TextArea):
+    """The input: Enter sends, Ctrl+J adds a line, Up/Down walk the history, Tab completes commands."""
+
+    BINDINGS = [Binding("ctrl+j", "newline", "New line", show=False)]
+
+    def __init__(self) -> None:
+        super().__init__(id="prompt", soft_wrap=True, show_line_numbers=False)
+        self.sent: list[str] = []
+        self._sent_position = 0
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.prevent_default()
+            event.stop()
+            text = self.text.strip()
+            if text:
+                self.sent.append(text)
+                self._sent_position = len(self.sent)
+                self.text = ""
+                self.post_message(Submitted(text))
+            return
+        if event.key == "tab" and self.text.startswith("/"):
+            event.prevent_default()
+            event.stop()
+            matches = [name for name in COMMANDS if name.startswith(self.text.strip())]
+            if len(matches) == 1:
+                self.text = matches[0] + " "
+                self.move_cursor(self.document.end)
+            elif matches:
+                self.notify("  ".join(matches), title="commands")
+            return
+        if event.key in ("up", "down") and self.sent and "\n" not in self.text:
+            event.prevent_default()
+            event.stop()
+            step = -1 if event.key == "up" else 1
+            self._sent_position = max(0, min(len(self.sent), self._sent_position + step))
+            self.text = self.sent[self._sent_position] if self._sent_position < len(self.sent) else ""
+            self.move_cursor(self.document.end)
+            return
+        await super()._on_key(event)
+
+
+class ApprovalScreen(ModalScreen[Answer]):
+    """Ask the person about one call: allow once, always for this tool, or deny."""
+
+    BINDINGS = [
+        Binding("y", "answer('once')", "Allow once"),
+        Binding("a", "answer('always')", "Always"),
+        Binding("n,escape", "answer('deny')", "Deny"),
+    ]
+
+    def __init__(self, request: ApprovalNeeded) -> None:
+        super().__init__()
+        self.request = request
+
+    def compose(self) -> ComposeResult:
+        call = self.request.call
+        with Vertical(id="approval"):
+            yield Label(f"Allow {call.name} [{self.request.server}]?", id="approval-title")
+            yield Label(f"why it asks: {self.request.reason}", classes="dim")
+            yield Static(json.dumps(call.arguments, indent=2, ensure_ascii=False), id="approval-args")
+            with Horizontal():
+                yield Button("Allow once (y)", id="once", variant="primary")
+                yield Button("Always for this tool (a)", id="always")
+                yield Button("Deny (n)", id="deny", variant="error")
+
+    def action_answer(self, answer: Answer) -> None:
+        self.dismiss(answer)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id)  # type: ignore[arg-type]

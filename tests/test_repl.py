@@ -1,0 +1,66 @@
+"""The prompt_toolkit line REPL, fed through a pipe input, and under a real terminal (tmux)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from a2ia.cli.repl import history_file, run_repl
+from a2ia.config import load_settings
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_turns_commands_history_and_inline_approval(workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    write = {"tool": "write_file", "arguments": {"path": "note.txt", "content": "hi"}}
+    monkeypatch.setenv("A2IA_SCRIPT", json.dumps(["Hello there.", write, "Written."]))
+    settings = load_settings(backend="scripted", workspace=str(workspace))
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text("hi\r/tools\rwrite a note\ry\r")
+        pipe.close()
+        code = await run_repl(settings)
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert out == "Hello there.\nWritten.\n"
+    assert "a2ia · scripted · scripted" in err and "read_file [a2ia] (read-only)" in err
+    assert 'write_file [a2ia] {"path": "note.txt", "content": "hi"} needs approval' in err
+    assert (workspace / "note.txt").read_text() == "hi"
+    assert "+hi" in history_file().read_text() and "+/tools" in history_file().read_text()
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux; .ci/run does)")
+@pytest.mark.parametrize("front_end", ["--plain", "--backend=scripted"], ids=["repl", "tui"])
+def test_the_real_cli_in_a_terminal(workspace: Path, front_end: str) -> None:
+    """`a2ia-cli` on a real terminal (tmux), REPL and TUI: type a question, read the answer on screen."""
+    import os
+
+    env = {**os.environ, "A2IA_SCRIPT": json.dumps(["The answer is 42."]), "TERM": "xterm-256color"}
+    session = f"a2ia-test-{os.getpid()}-{front_end.strip('-')[:5]}"
+    command = f"{sys.executable} -m a2ia.cli --backend scripted {front_end} -C {workspace}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30", command], env=env, check=True)
+    try:
+        screen = ""
+        for _ in range(100):
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+            if "›" in screen or "scripted ·" in screen:
+                break
+            time.sleep(0.1)
+        subprocess.run(["tmux", "send-keys", "-t", session, "what is it?", "Enter"], check=True)
+        for _ in range(100):
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+            if "The answer is 42." in screen:
+                break
+            time.sleep(0.1)
+        assert "The answer is 42." in screen, screen
+        subprocess.run(["tmux", "send-keys", "-t", session, "/quit", "Enter"], check=True)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

@@ -1,0 +1,157 @@
+"""The real Textual app under its test pilot, driven by the shipped ScriptedClient."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from a2ia.cli.runtime import open_agent
+from a2ia.cli.tui.app import make_app
+from a2ia.cli.tui.widgets import ApprovalScreen, AssistantMessage, NoticeLine, StatusBar, ToolPanel, UserMessage
+from a2ia.client.scripted import ScriptedClient
+from a2ia.config import load_settings
+
+pytestmark = pytest.mark.anyio
+
+
+def settings_for(workspace: Path, monkeypatch: pytest.MonkeyPatch, *replies, **extra):
+    monkeypatch.setenv("A2IA_SCRIPT", json.dumps(list(replies)))
+    return load_settings(backend="scripted", workspace=str(workspace), **extra)
+
+
+async def send(pilot, text: str) -> None:
+    prompt = pilot.app.query_one("#prompt")
+    prompt.text = text
+    prompt.focus()
+    await pilot.press("enter")
+
+
+async def settle(pilot) -> None:
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if not any(w.group == "turn" and w.is_running for w in pilot.app.workers):
+            if not isinstance(pilot.app.screen, ApprovalScreen):
+                break
+    await pilot.pause(0.1)
+
+
+async def ready(pilot) -> None:
+    for _ in range(100):
+        if pilot.app.agent is not None:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the agent never opened")
+
+
+async def test_a_turn_with_a_tool_call_renders_every_part(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_for(workspace, monkeypatch, {"tool": "list_dir", "arguments": {"path": "."}}, "There is **src** and a README.")
+    app = make_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "What is here?")
+        await settle(pilot)
+        assert [str(m.render()) for m in app.query(UserMessage)] == ["What is here?"]
+        (panel,) = app.query(ToolPanel)
+        assert panel.title.startswith("✓ list_dir [a2ia] (") and "src/" in str(panel.result_view.render())
+        (answer,) = app.query(AssistantMessage)
+        assert answer.source == "There is **src** and a README."
+        status = str(app.query_one(StatusBar).render())
+        assert "scripted" in status and "tools: native" in status and "tok/s" in status
+
+
+async def test_approval_dialog_allows_and_denies(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write = {"tool": "write_file", "arguments": {"path": "hello.txt", "content": "hi"}}
+    settings = settings_for(workspace, monkeypatch, write, "written", {"tool": "run_shell", "arguments": {"command": "touch nope"}}, "ok")
+    app = make_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "write it")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ApprovalScreen):
+                break
+        assert isinstance(app.screen, ApprovalScreen) and app.screen.request.call.name == "write_file"
+        await pilot.press("y")
+        await settle(pilot)
+        assert (workspace / "hello.txt").read_text() == "hi"
+        await send(pilot, "shell")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ApprovalScreen):
+                break
+        await pilot.press("n")
+        await settle(pilot)
+        assert not (workspace / "nope").exists()
+        panels = list(app.query(ToolPanel))
+        assert panels[-1].title.startswith("✗ run_shell") and "did not allow" in str(panels[-1].result_view.render())
+
+
+async def test_slash_commands_and_quit(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(settings_for(workspace, monkeypatch, "x"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "/help")
+        await pilot.pause(0.1)
+        assert any("/resume [ID|latest]" in str(n.render()) for n in app.query(NoticeLine))
+        await send(pilot, "/approval yolo")
+        await pilot.pause(0.1)
+        assert app.agent.orchestrator.approval.mode == "yolo"
+        await send(pilot, "/quit")
+        await pilot.pause(0.2)
+    assert app.return_code == 0
+
+
+async def test_escape_cancels_the_turn_and_the_app_stays(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Slow(ScriptedClient):
+        async def _stream(self, messages, tools, options):
+            async for event in super()._stream(messages, tools, options):
+                await asyncio.sleep(0.2)
+                yield event
+
+    @asynccontextmanager
+    async def opener(settings, approver):
+        async with open_agent(settings, approver) as agent:
+            agent.client = agent.orchestrator.client = Slow(["one two three four five six seven eight nine ten", "after"])
+            yield agent
+
+    app = make_app(settings_for(workspace, monkeypatch, "unused"), opener)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "long answer please")
+        await pilot.pause(0.5)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert any("cancelled" in str(n.render()) for n in app.query(NoticeLine))
+        session = app.agent.session
+        assert [m.role for m in session.messages] == ["user"], "the partial reply was not kept"
+        await send(pilot, "again")
+        await settle(pilot)
+        assert app.query(AssistantMessage).last().source == "after"
+
+
+async def test_ctrl_c_twice_quits(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(settings_for(workspace, monkeypatch, "x"))
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.1)
+        assert app.is_running
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.2)
+    assert app.return_code == 0
+
+
+async def test_a_backend_that_cannot_open_is_shown_and_the_app_stays(workspace: Path, tmp_path: Path) -> None:
+    settings = load_settings(backend="llamacpp", model=str(tmp_path / "missing.gguf"), workspace=str(workspace))
+    app = make_app(settings)
+    async with app.run_test() as pilot:
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app.query(NoticeLine):
+                break
+        assert "no model file at" in str(app.query(NoticeLine).first().render())
+        assert app.is_running
