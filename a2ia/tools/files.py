@@ -164,10 +164,15 @@ def glob(workspace: Workspace, pattern: str, path: str = ".") -> str:
             found.append(candidate.relative_to(workspace.root).as_posix())
             if len(found) > MAX_GLOB_RESULTS:
                 break
-    if not found:
-        return f"no files match {pattern!r} under {path!r}"
-    more = f"\n… (more than {MAX_GLOB_RESULTS} files; narrow the pattern)" if len(found) > MAX_GLOB_RESULTS else ""
-    return "\n".join(found[:MAX_GLOB_RESULTS]) + more
+    return _listing(found, MAX_GLOB_RESULTS, f"no files match {pattern!r} under {path!r}", "files; narrow the pattern")
+
+
+def _listing(lines: list[str], limit: int, empty: str, over: str) -> str:
+    """``lines`` one per line, at most ``limit`` of them (a search stops at ``limit + 1``)."""
+    if not lines:
+        return empty
+    more = f"\n… (more than {limit} {over})" if len(lines) > limit else ""
+    return "\n".join(lines[:limit]) + more
 
 
 def _glob_to_regex(pattern: str) -> str:
@@ -232,7 +237,4 @@ def grep(workspace: Workspace, pattern: str, path: str = ".", glob_pattern: str 
                     break
         if len(matches) > MAX_GREP_MATCHES:
             break
-    if not matches:
-        return f"no lines match {pattern!r}"
-    more = f"\n… (more than {MAX_GREP_MATCHES} matches; narrow the pattern or the path)" if len(matches) > MAX_GREP_MATCHES else ""
-    return "\n".join(matches[:MAX_GREP_MATCHES]) + more
+    return _listing(matches, MAX_GREP_MATCHES, f"no lines match {pattern!r}", "matches; narrow the pattern or the path")
