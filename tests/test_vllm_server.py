@@ -1,0 +1,102 @@
+"""VLLMServer's lifecycle against a real vLLM (the CPU build, ``scripts/vllm-cpu/``).
+
+The GPU profiles cannot run here; the tests start the CPU server through its ``serve.sh``
+(flags chosen for the CPU) and a real failing ``vllm serve`` for the early-exit path.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+
+from a2ia.client.vllm import VLLMClient
+from a2ia.engines.vllm_server import VLLMServer, likely_cause, phase_of
+from a2ia.errors import BackendUnavailable
+from a2ia.types import ChatOptions, Message
+
+from conftest import VLLM_HINT
+from servers import free_port
+
+pytestmark = pytest.mark.anyio
+
+
+def test_causes_and_phases_from_real_log_lines() -> None:
+    assert "out of GPU memory" in likely_cause("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB")
+    assert "unknown model" in likely_cause("huggingface_hub.errors.HFValidationError: Repo id must be in the form")
+    assert "no usable CUDA" in likely_cause("RuntimeError: Found no NVIDIA driver on your system.")
+    assert "port is taken" in likely_cause("OSError: [Errno 98] Address already in use")
+    assert likely_cause("INFO all good") is None
+    log = "INFO Loading model weights took 0.5 GB\nINFO Capturing CUDA graph shapes: 10%\n"
+    assert phase_of(log) == "capturing CUDA graphs" and phase_of("") is None
+
+
+def cpu_build() -> Path:
+    root = os.environ.get("VLLM_CPU_DIR")
+    if not root or not (Path(root) / "serve.sh").exists():
+        pytest.skip(VLLM_HINT)
+    return Path(root)
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_start_reuse_serve_and_stop_leaving_nothing(tmp_path: Path) -> None:
+    root = cpu_build()
+    port = free_port()
+    phases: list[str] = []
+    server = VLLMServer([str(root / "serve.sh"), str(port)], port=port, log_path=tmp_path / "vllm.log", startup_timeout_s=600)
+    url = await server.start(on_phase=phases.append)
+    pgid = server.process.pid
+    try:
+        assert url == f"http://127.0.0.1:{port}/v1" and not server.reused
+        assert "API server up" in phases or "starting the API server" in phases, phases
+        async with VLLMClient(url) as client:
+            reply = await client.chat([Message.user("Say hi.")], options=ChatOptions(max_tokens=4, temperature=0))
+        assert reply.role == "assistant"
+        second = VLLMServer(["/bin/false"], port=port, log_path=tmp_path / "second.log")
+        assert await second.start() == url and second.reused and second.process is None
+        await second.stop()  # stops nothing it did not start
+        assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+    finally:
+        await server.stop()
+    assert not group_alive(pgid), "no process of the server's group is left"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/health")
+
+
+async def test_an_unknown_model_exits_early_with_the_cause_and_the_log(tmp_path: Path) -> None:
+    root = cpu_build()
+    port = free_port()
+    argv = [str(root / "venv" / "bin" / "vllm"), "serve", str(tmp_path / "no-such-model"), "--port", str(port)]
+    server = VLLMServer(argv, port=port, log_path=tmp_path / "bad.log", env={"HF_HUB_OFFLINE": "1"}, startup_timeout_s=300)
+    with pytest.raises(BackendUnavailable) as info:
+        await server.start()
+    assert "exited during startup" in info.value.message
+    assert "unknown model" in info.value.message, info.value.hint
+    assert "bad.log" in info.value.hint
+
+
+async def test_a_missing_executable_is_clear(tmp_path: Path) -> None:
+    server = VLLMServer(["/nonexistent/vllm", "serve"], port=free_port(), log_path=tmp_path / "x.log")
+    with pytest.raises(BackendUnavailable, match="cannot start vLLM"):
+        await server.start()
+
+
+async def test_a_port_that_never_answers_http_is_not_reused(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        server = VLLMServer(["/bin/sh", "-c", "echo 'OSError: [Errno 98] Address already in use'; exit 1"], port=port, log_path=tmp_path / "p.log")
+        with pytest.raises(BackendUnavailable, match="port is taken"):
+            await server.start()
+        assert not server.reused
