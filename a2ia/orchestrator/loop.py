@@ -188,8 +188,8 @@ class Orchestrator:
     async def _run_calls(self, session: Session, calls: list[ToolCall]) -> AsyncIterator[Event]:
         """Approve, then run one reply's calls concurrently; results go into the session in call order."""
         results: list[ToolResult | None] = [None] * len(calls)
-        for index, call in enumerate(calls):
-            spec = self.tools.spec(call.name)
+        specs = [self.tools.spec(call.name) for call in calls]
+        for index, (call, spec) in enumerate(zip(calls, specs, strict=True)):
             verdict = self.approval.decide(spec, call)
             if verdict.decision == "deny":
                 results[index] = ToolResult(call_id=call.id, content=f"not run: {verdict.reason}", is_error=True)
@@ -213,8 +213,7 @@ class Orchestrator:
                 elif answer == "deny":
                     results[index] = ToolResult(call_id=call.id, content="not run: the person did not allow this call", is_error=True)
         to_run = [i for i, r in enumerate(results) if r is None]
-        for index, call in enumerate(calls):
-            spec = self.tools.spec(call.name)
+        for index, (call, spec) in enumerate(zip(calls, specs, strict=True)):
             yield ToolStarted(call=call, server=spec.server if spec else "")
             if results[index] is not None:
                 yield ToolFinished(call=call, result=results[index], duration_s=0.0)
