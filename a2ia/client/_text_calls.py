@@ -32,10 +32,10 @@ def _could_start_call(text: str) -> bool:
     return any(start.startswith(stripped) or stripped.startswith(start) for start in _STARTS)
 
 
-def _partial_tag(text: str) -> int:
-    """How many trailing characters of ``text`` could begin ``<tool_call>``."""
-    for size in range(min(len(CALL_TAG) - 1, len(text)), 0, -1):
-        if CALL_TAG.startswith(text[-size:]):
+def partial_suffix(text: str, marker: str) -> int:
+    """How many trailing characters of ``text`` could be the start of ``marker`` (held back while streaming)."""
+    for size in range(min(len(marker) - 1, len(text)), 0, -1):
+        if marker.startswith(text[-size:]):
             return size
     return 0
 
@@ -102,7 +102,7 @@ async def _recover(events: AsyncIterator[StreamEvent], tools: Sequence[ToolSpec]
             undecided = False
             if CALL_TAG in held:
                 continue  # from the tag on, everything waits for the end
-            keep = _partial_tag(held)
+            keep = partial_suffix(held, CALL_TAG)
             out, held = held[: len(held) - keep], held[len(held) - keep :]
             if out:
                 released.append(out)

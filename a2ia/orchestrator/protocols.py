@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 
+from a2ia.client._text_calls import partial_suffix
 from a2ia.client.base import LLMClient
 from a2ia.orchestrator import react
 from a2ia.orchestrator.events import Notice
@@ -170,7 +171,7 @@ class _FreeTextStreamer:
                 self.held = self.held[cut:]
                 self.section = "action"
                 continue
-            keep = max((_partial_suffix(self.held, m) for m in _MARKERS), default=0)
+            keep = max((partial_suffix(self.held, m) for m in _MARKERS), default=0)
             ready, self.held = self.held[: len(self.held) - keep], self.held[len(self.held) - keep :]
             if ready:
                 out.append(ReasoningDelta(text=ready))
@@ -180,9 +181,3 @@ class _FreeTextStreamer:
         rest, self.held = (self.held if self.section == "answer" else ""), ""
         return rest
 
-
-def _partial_suffix(text: str, marker: str) -> int:
-    for size in range(min(len(marker) - 1, len(text)), 0, -1):
-        if marker.startswith(text[-size:]):
-            return size
-    return 0
