@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -155,9 +155,10 @@ class LlamaCppClient(LLMClient):
             "stopping_criteria": StoppingCriteriaList([lambda _ids, _logits: cancelled.is_set()]),
         }
 
-    def _complete(self, llama: Any, prompt: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    def _guarded(self, start: Callable[[], Iterator[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+        """llama-cpp-python's chunks, its too-long-prompt ``ValueError`` translated where it enters."""
         try:
-            yield from llama.create_completion(prompt=prompt, stream=True, **kwargs)
+            yield from start()
         except ValueError as exc:
             if "exceed context window" in str(exc):
                 raise ContextOverflow(
@@ -165,6 +166,9 @@ class LlamaCppClient(LLMClient):
                     hint="start a new session, or raise the context with A2IA_N_CTX",
                 ) from None
             raise
+
+    def _complete(self, llama: Any, prompt: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        return self._guarded(lambda: llama.create_completion(prompt=prompt, stream=True, **kwargs))
 
     def _generate(
         self,
@@ -235,18 +239,15 @@ class LlamaCppClient(LLMClient):
         if options.json_schema is not None:
             sampling["grammar"] = self._grammar(json.dumps(bound_strings(options.json_schema)))
         plain = [{"role": m.role if m.role != "tool" else "user", "content": m.content} for m in messages]
-        try:
-            yield from llama.create_chat_completion(
+        yield from self._guarded(
+            lambda: llama.create_chat_completion(
                 messages=plain,
                 stream=True,
                 max_tokens=options.max_tokens or DEFAULT_MAX_TOKENS,
                 stop=list(options.stop) or None,
                 **sampling,
             )
-        except ValueError as exc:
-            if "exceed context window" in str(exc):
-                raise ContextOverflow(f"the conversation no longer fits the model's context ({self.n_ctx} tokens)") from None
-            raise
+        )
 
     @staticmethod
     def _grammar(schema_json: str | None = None, gbnf: str | None = None) -> Any:
