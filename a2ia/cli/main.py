@@ -135,20 +135,16 @@ def cli(
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    flags = {
+        "backend": backend, "model": model, "base_url": base_url, "vllm_url": vllm_url, "ollama_url": ollama_url,
+        "max_steps": max_steps, "react": react, "approval": "yolo" if yolo else approval, "yes": yes,
+        "mcp_config": mcp_config, "workspace": workspace, "debug": debug, "resume": resume,
+    }
     if ctx.invoked_subcommand:
-        given = {
-            "backend": backend, "model": model, "base_url": base_url, "vllm_url": vllm_url, "ollama_url": ollama_url,
-            "max_steps": max_steps, "react": react, "approval": "yolo" if yolo else approval, "yes": yes,
-            "mcp_config": mcp_config, "workspace": workspace, "debug": debug,
-        }
-        ctx.obj = {k: v for k, v in given.items() if v is not None}
+        ctx.obj = {k: v for k, v in flags.items() if v is not None}  # subcommands read the same settings
         return
     try:
-        settings = load_settings(
-            backend=backend, model=model, base_url=base_url, vllm_url=vllm_url, ollama_url=ollama_url,
-            max_steps=max_steps, react=react, workspace=workspace, debug=debug,
-            approval="yolo" if yolo else approval, yes=yes, mcp_config=mcp_config, resume=resume,
-        )
+        settings = load_settings(**flags)
         if prompt is not None:
             turns, echo = [prompt], False
             if _stdin_has_data():
