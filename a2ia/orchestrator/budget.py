@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from a2ia.client.base import LLMClient
 from a2ia.errors import ContextOverflow
 from a2ia.orchestrator.events import Notice
+from a2ia.text import head_and_tail
 from a2ia.types import ChatOptions, Message, ToolSpec
 
 CHARS_PER_TOKEN_ESTIMATE = 3
@@ -41,12 +42,7 @@ def estimate_tokens(text: str) -> int:
 
 def shorten(text: str, keep_chars: int) -> str:
     """``text`` cut to about ``keep_chars`` characters: the head and the tail, the cut said."""
-    if len(text) <= keep_chars:
-        return text
-    head = keep_chars * 2 // 3
-    tail = keep_chars - head
-    cut = len(text) - head - tail
-    return f"{text[:head]}\n[… {cut} characters cut to fit the context window …]\n{text[len(text) - tail:] if tail else ''}"
+    return head_and_tail(text, keep_chars, "cut to fit the context window")
 
 
 @dataclass

@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 
+from a2ia.text import head_and_tail
 from a2ia.tools.files import ToolFailure
 from a2ia.tools.workspace import Workspace
 
@@ -22,10 +23,7 @@ KILL_GRACE_S = 2.0
 
 def cap_output(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:
     """Head and tail of a long output, with the cut said."""
-    if len(text) <= limit:
-        return text
-    head, tail = limit * 2 // 3, limit // 3
-    return f"{text[:head]}\n[… {len(text) - head - tail} characters of output cut …]\n{text[-tail:]}"
+    return head_and_tail(text, limit, "of output cut")
 
 
 def _kill_group(pid: int, sig: int) -> None:
