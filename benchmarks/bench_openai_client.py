@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -152,7 +153,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--chunks", type=int, default=10_000)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()} {platform.system()}, python {platform.python_version()}, {__import__('os').cpu_count()} cpus")
+    print(f"machine: {platform.machine()} {platform.system()}, python {platform.python_version()}, {os.cpu_count()} cpus")
     parsing = await parse_throughput(args.chunks, repeats=5)
     print(f"parse: {parsing['chunks']} chunks  raw {parsing['raw_chunks_per_s']:,.0f}/s  "
           f"client {parsing['client_chunks_per_s']:,.0f}/s  client/raw {parsing['client_over_raw']:.2f}  (goal >= 100,000/s)")

@@ -13,6 +13,7 @@ import pytest
 
 from a2ia.client.llamacpp import LlamaCppClient
 from a2ia.errors import BackendUnavailable, ContextOverflow
+from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.events import ToolFinished, ToolStarted, TurnDone, TurnFailed
 from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Orchestrator
 from a2ia.orchestrator.session import Session
@@ -153,7 +154,7 @@ async def test_free_react_with_the_real_model_never_crashes(client: LlamaCppClie
 
     orchestrator = Orchestrator(client, tools, max_steps=2, mode="react", options=GREEDY.model_copy(update={"max_tokens": 120}))
     orchestrator.protocol = ReActTools(constrained=False)
-    orchestrator.budget = __import__("a2ia.orchestrator.budget", fromlist=["ContextBudget"]).ContextBudget(window=4096)
+    orchestrator.budget = ContextBudget(window=4096)
     events = [e async for e in orchestrator.run(Session(), "What files are in this folder?")]
     assert isinstance(events[-1], (TurnDone, TurnFailed))
     if isinstance(events[-1], TurnFailed):

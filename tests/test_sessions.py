@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -70,7 +71,7 @@ async def test_a_full_disk_is_told_once_and_the_turn_goes_on(tmp_path: Path, wor
     session = Session(id="s4", file=file)
     client = ScriptedClient(["x" * 5000, "second answer"])
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    old_handler = __import__("signal").signal(__import__("signal").SIGXFSZ, __import__("signal").SIG_IGN)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (2000, hard))
     try:
         async with ToolRegistry() as registry:
@@ -80,7 +81,7 @@ async def test_a_full_disk_is_told_once_and_the_turn_goes_on(tmp_path: Path, wor
             second = [e async for e in orchestrator.run(session, "again")]
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        __import__("signal").signal(__import__("signal").SIGXFSZ, old_handler)
+        signal.signal(signal.SIGXFSZ, old_handler)
     warnings = [e for e in first + second if isinstance(e, Notice) and "could not save the session" in e.text]
     assert len(warnings) == 1
     assert isinstance(first[-1], TurnDone) and isinstance(second[-1], TurnDone)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -230,7 +231,7 @@ class ToolRegistry:
             folder.mkdir(parents=True, exist_ok=True)
             handle = (folder / f"mcp-{name}.log").open("a", encoding="utf-8")
         except OSError:
-            handle = open(__import__("os").devnull, "w")  # noqa: SIM115 - closed in __aexit__
+            handle = open(os.devnull, "w")  # noqa: SIM115 - closed in __aexit__
         self._logs.append(handle)
         return handle
 
