@@ -13,6 +13,7 @@ The TOML keys are the field names (``backend = "ollama"``, ``allow_tools = ["run
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,6 +32,7 @@ else:  # pragma: no cover - Python 3.10
 Backend = Literal["auto", "llamacpp", "vllm", "ollama", "openai", "scripted"]
 Approval = Literal["ask", "auto-edit", "yolo"]
 Patterns = Annotated[tuple[str, ...], NoDecode]
+Args = Annotated[tuple[str, ...], NoDecode]
 BACKENDS: tuple[str, ...] = Backend.__args__  # type: ignore[attr-defined]
 
 
@@ -53,6 +55,11 @@ class Settings(BaseSettings):
     mcp_config: Path | None = Field(default=None, description="an extra mcpServers JSON file")
     resume: str | None = Field(default=None, description="a saved session to continue: its id, or latest")
     save_sessions: bool = Field(default=True, description="save each session as JSON Lines in the data dir")
+    start_server: bool = Field(default=False, description="start the engine's server (vLLM, Ollama) when none answers")
+    pull: bool = Field(default=False, description="let Ollama download a missing model")
+    vllm_command: str | None = Field(default=None, description="the vllm executable (default: beside a2ia, else on PATH)")
+    vllm_args: Args = Field(default=(), description="extra arguments for vllm serve (a shell-quoted string in env)")
+    tensor_parallel_size: int = Field(default=1, ge=1, le=64, description="GPUs a started vLLM server splits the model over")
 
     @field_validator("allow_tools", "deny_tools", mode="before")
     @classmethod
@@ -60,6 +67,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(p.strip() for p in value.split(",") if p.strip())
         return value
+
+    @field_validator("vllm_args", mode="before")
+    @classmethod
+    def _split_args(cls, value: Any) -> Any:
+        return tuple(shlex.split(value)) if isinstance(value, str) else value
+
     n_ctx: int = Field(default=8192, ge=512)
     seed: int = 0
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)

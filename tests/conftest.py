@@ -57,6 +57,11 @@ def _clean_a2ia_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("A2IA_MODELS_DIR", str(tmp_path / "models-cache"))
     monkeypatch.setenv("A2IA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("A2IA_CONFIG_DIR", str(tmp_path / "config"))
+    # ``--backend auto`` probes vLLM and Ollama: point both at a closed port, so a server the
+    # developer runs is never picked up (tests that want one pass its URL).
+    closed = f"127.0.0.1:{free_port()}"
+    monkeypatch.setenv("A2IA_VLLM_URL", f"http://{closed}/v1")
+    monkeypatch.setenv("OLLAMA_HOST", closed)
 
 
 # --- real model servers, one per test session -------------------------------------------
@@ -91,3 +96,25 @@ def vllm_server(tmp_path_factory: pytest.TempPathFactory):
 def ollama_server():
     with ollama_replay() as replay:
         yield replay
+
+
+@pytest.fixture
+def vllm_cpu_dir() -> Path:
+    """The real vLLM CPU build (``scripts/vllm-cpu/setup.sh``), or a skip naming the command."""
+    root = os.environ.get("VLLM_CPU_DIR")
+    if not root or not (Path(root) / "venv" / "bin" / "vllm").exists():
+        pytest.skip(VLLM_HINT)
+    return Path(root)
+
+
+def vllm_cpu_env(root: Path) -> dict[str, str]:
+    """What ``serve.sh`` sets for the CPU build, for tests that run ``vllm serve`` through a2ia."""
+    return {
+        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": "1",
+        "VLLM_CPU_NUM_OF_RESERVED_CPU": "0", "VLLM_CPU_OMP_THREADS_BIND": f"0-{os.cpu_count() - 1}",
+        "VLLM_CACHE_ROOT": str(root / "cache"), "A2IA_VLLM_COMMAND": str(root / "venv" / "bin" / "vllm"),
+    }
+
+
+# Flags for the CPU build and its tiny model, appended to a profile's (the later flag wins).
+VLLM_CPU_ARGS = ["--max-model-len", "8192", "--dtype", "float32", "--enforce-eager"]

@@ -113,8 +113,8 @@ async def test_escape_cancels_the_turn_and_the_app_stays(workspace: Path, monkey
                 yield event
 
     @asynccontextmanager
-    async def opener(settings, approver):
-        async with open_agent(settings, approver) as agent:
+    async def opener(settings, approver, **kwargs):
+        async with open_agent(settings, approver, **kwargs) as agent:
             agent.client = agent.orchestrator.client = Slow(["one two three four five six seven eight nine ten", "after"])
             yield agent
 

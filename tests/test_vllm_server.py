@@ -6,6 +6,7 @@ The GPU profiles cannot run here; the tests start the CPU server through its ``s
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from pathlib import Path
@@ -91,12 +92,45 @@ async def test_a_missing_executable_is_clear(tmp_path: Path) -> None:
         await server.start()
 
 
-async def test_a_port_that_never_answers_http_is_not_reused(tmp_path: Path) -> None:
+async def test_a_taken_port_is_a_real_early_exit_with_its_cause(tmp_path: Path) -> None:
+    """The real ``vllm serve`` on a port something else holds (a socket that never answers HTTP,
+    so it is not mistaken for a server to reuse): vLLM binds, fails, exits; a2ia says why."""
+    root = cpu_build()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        server = VLLMServer(["/bin/sh", "-c", "echo 'OSError: [Errno 98] Address already in use'; exit 1"], port=port, log_path=tmp_path / "p.log")
-        with pytest.raises(BackendUnavailable, match="port is taken"):
+        server = VLLMServer([str(root / "serve.sh"), str(port)], port=port, log_path=tmp_path / "p.log", startup_timeout_s=300)
+        with pytest.raises(BackendUnavailable) as info:
             await server.start()
-        assert not server.reused
+    assert not server.reused
+    assert info.value.message == "vLLM exited during startup: the port is taken: another server listens there"
+    assert "Address already in use" in info.value.hint
+
+
+async def test_cancelling_a_start_leaves_no_process_behind(tmp_path: Path) -> None:
+    """Ctrl-C while the server loads: the child and its own children are all stopped."""
+    script = "sleep 300 & echo 'INFO Loading model weights'; sleep 300"
+    server = VLLMServer(["/bin/sh", "-c", script], port=free_port(), log_path=tmp_path / "c.log", startup_timeout_s=300)
+    phases: list[str] = []
+    task = asyncio.ensure_future(server.start(on_phase=phases.append))
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        if phases:
+            break
+    pgid = server.process.pid
+    assert phases == ["loading weights"] and group_alive(pgid)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert server.process is None and not group_alive(pgid)
+
+
+async def test_an_exit_after_children_were_spawned_reaps_the_group(tmp_path: Path) -> None:
+    """The leader dies early but a worker it forked lives on: stop() still clears the group."""
+    server = VLLMServer(["/bin/sh", "-c", "echo PGID=$$; sleep 300 & echo 'CUDA out of memory'; exit 1"], port=free_port(),
+                        log_path=tmp_path / "e.log")
+    with pytest.raises(BackendUnavailable, match="out of GPU memory"):
+        await server.start()
+    pgid = int((tmp_path / "e.log").read_text().split("PGID=")[1].split()[0])
+    assert server.process is None and not group_alive(pgid)

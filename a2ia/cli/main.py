@@ -24,6 +24,7 @@ from a2ia.cli.script import (
     run_turns,
     script_turns,
 )
+from a2ia.cli.vllm_cmd import vllm_group
 from a2ia.config import BACKENDS, load_settings
 from a2ia.engines.models import RECOMMENDED, models_dir
 from a2ia.errors import A2iaError, BackendUnavailable, ConfigError, ModelNotFound
@@ -71,16 +72,25 @@ def _offer_download(exc: ModelNotFound) -> bool:
 @click.option(
     "--backend",
     type=click.Choice(BACKENDS),
-    help="Model backend. auto (default) = embedded llama.cpp for now; scripted = A2IA_SCRIPT replies (tests).",
+    help="Model backend. auto (default): a vLLM server that answers (or --start-server starts), else Ollama "
+    "with the model, else embedded llama.cpp; each engine passed over is reported in one line. "
+    "scripted = A2IA_SCRIPT replies (tests).",
 )
 @click.option(
     "-m", "--model",
     help="GGUF file (embedded), served model name (vllm/openai; default: the first served) "
-    "or Ollama model (default qwen2.5:7b). Env: A2IA_MODEL.",
+    "or Ollama model (default qwen2.5:7b). A prefix picks the engine: vllm:NAME, ollama:NAME, "
+    "gguf:PATH (or any *.gguf), openai:NAME. Env: A2IA_MODEL.",
 )
 @click.option("--base-url", help="OpenAI-compatible server for --backend openai, e.g. http://127.0.0.1:8080/v1.")
 @click.option("--vllm-url", help="vLLM server for --backend vllm (default http://127.0.0.1:8000/v1).")
 @click.option("--ollama-url", help="Ollama server for --backend ollama (default OLLAMA_HOST or http://127.0.0.1:11434).")
+@click.option(
+    "--start-server", is_flag=True, default=None,
+    help="Start the engine's server when none answers: vLLM sized to your GPU (see a2ia-cli vllm profiles), "
+    "or ollama serve. Stopped again when a2ia exits.",
+)
+@click.option("--pull", is_flag=True, default=None, help="Let Ollama download the model if it does not have it.")
 @click.option("-p", "--prompt", help="Run one turn with this prompt and exit. Piped stdin is appended as context.")
 @click.option("--max-steps", type=click.IntRange(1, 1000), help="Model calls allowed per turn (default 8).")
 @click.option(
@@ -112,7 +122,7 @@ def _offer_download(exc: ModelNotFound) -> bool:
 @click.version_option(__version__, prog_name="a2ia-cli")
 @click.pass_context
 def cli(
-    ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, prompt, max_steps, react,
+    ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, start_server, pull, prompt, max_steps, react,
     approval, yolo, yes, mcp_config, workspace, resume, output, plain, debug,
 ) -> None:
     """a2ia: a local AI agent for your terminal. The model runs on your machine and uses tools
@@ -124,6 +134,9 @@ def cli(
       echo "Summarise README.md" | a2ia-cli
       a2ia-cli --model ~/models/qwen2.5-7b-instruct-q4_k_m.gguf -p "…"
       a2ia-cli --backend vllm --vllm-url http://gpu-box:8000/v1 -p "…"
+      a2ia-cli --backend vllm --start-server        # starts vLLM sized to the GPU
+      a2ia-cli --model ollama:qwen2.5:7b --pull -p "…"
+      a2ia-cli doctor                               # what works here, and the fixes
       a2ia-cli --backend ollama --model qwen2.5:7b -p "…"
       a2ia-cli --backend openai --base-url http://127.0.0.1:8080/v1 -p "…"
 
@@ -137,6 +150,7 @@ def cli(
     )
     flags = {
         "backend": backend, "model": model, "base_url": base_url, "vllm_url": vllm_url, "ollama_url": ollama_url,
+        "start_server": start_server, "pull": pull,
         "max_steps": max_steps, "react": react, "approval": "yolo" if yolo else approval, "yes": yes,
         "mcp_config": mcp_config, "workspace": workspace, "debug": debug, "resume": resume,
     }
@@ -252,6 +266,19 @@ def mcp_list(ctx: click.Context) -> None:
     except A2iaError as exc:
         _fail(str(exc), _exit_code(exc))
     sys.exit(code)
+
+
+@cli.command("doctor")
+@click.pass_context
+def doctor_command(ctx: click.Context) -> None:
+    """Check this machine: GPU, engines installed and running, models, MCP servers, settings."""
+    from a2ia.cli.doctor import doctor_exit_code, print_check, run_checks
+
+    checks = anyio.run(run_checks, ctx.obj or {}, print_check)
+    sys.exit(doctor_exit_code(checks))
+
+
+cli.add_command(vllm_group)
 
 
 def main() -> None:

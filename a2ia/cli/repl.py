@@ -18,6 +18,7 @@ from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 
 from a2ia.cli.commands import COMMANDS, is_command, run_command
+from a2ia.cli.progress import PullDisplay
 from a2ia.cli.render import PlainRenderer
 from a2ia.cli.runtime import open_agent
 from a2ia.config import Settings
@@ -54,9 +55,9 @@ async def run_repl(settings: Settings) -> int:
             if reply in ("y", "a", "n", ""):
                 return {"y": "once", "a": "always"}.get(reply, "deny")  # type: ignore[return-value]
 
-    async with open_agent(settings, approver) as agent:
+    async with open_agent(settings, approver, on_status=renderer.render_notice, on_pull=PullDisplay()) as agent:
         caps = await agent.client.capabilities()
-        renderer.render_output(f"a2ia · {settings.backend} · {caps.model_id} · /help for commands, Ctrl-D to leave")
+        renderer.render_output(f"a2ia · {agent.settings.backend} · {caps.model_id} · /help for commands, Ctrl-D to leave")
         for notice in agent.notices:
             renderer.render(notice)
         while True:

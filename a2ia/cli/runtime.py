@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from a2ia.client.base import LLMClient
 from a2ia.config import Settings
+from a2ia.engines.engine import PullCallback, StatusCallback, open_engine
 from a2ia.engines.select import open_client
 from a2ia.errors import ConfigError
 from a2ia.orchestrator.events import Notice
@@ -28,6 +29,7 @@ from a2ia.types import ChatOptions
 
 @dataclass
 class Agent:
+    settings: Settings  # as resolved: a concrete backend, the model without its prefix
     orchestrator: Orchestrator
     session: Session
     client: LLMClient
@@ -52,32 +54,56 @@ async def open_tools(settings: Settings, workspace: Workspace) -> AsyncIterator[
 
 
 @asynccontextmanager
-async def open_agent(settings: Settings, approver: Approver | None = None) -> AsyncIterator[Agent]:
+async def open_agent(
+    settings: Settings,
+    approver: Approver | None = None,
+    on_status: StatusCallback | None = None,
+    on_pull: PullCallback | None = None,
+) -> AsyncIterator[Agent]:
+    """The agent, its engine made ready first (``open_engine``: selection, server start, pull).
+
+    Engine status lines go to ``on_status`` as they happen (a server start takes minutes);
+    without it they are kept as notices for the front end to show once the agent is open.
+    """
     workspace = open_workspace(settings)
-    client = open_client(settings)
-    async with client, open_tools(settings, workspace) as tools:
-        notices = [
-            Notice(level="warning", text=f"MCP server {s.name!r} is not available: {s.error}")
-            for s in tools.statuses()
-            if s.state == "failed"
-        ]
-        policy = ApprovalPolicy(mode=settings.approval, allow=settings.allow_tools, deny=settings.deny_tools)
-        orchestrator = Orchestrator(
-            client,
-            tools,
-            system_prompt=DEFAULT_SYSTEM_PROMPT.format(root=workspace.root),
-            max_steps=settings.max_steps,
-            options=ChatOptions(temperature=settings.temperature, seed=settings.seed),
-            mode="react" if settings.react else "auto",
-            fallback_window=settings.n_ctx,
-            approval=policy,
-            approver=approver,
-        )
-        session = open_session(settings, notices)
-        try:
-            yield Agent(orchestrator, session, client, tools, notices)
-        finally:
-            session.close()
+    notices: list[Notice] = []
+    report = on_status or (lambda text: notices.append(Notice(text=text)))
+    async with open_engine(settings, report, on_pull) as settings:
+        client = open_client(settings)
+        async with client, open_tools(settings, workspace) as tools:
+            notices += [
+                Notice(level="warning", text=f"MCP server {s.name!r} is not available: {s.error}")
+                for s in tools.statuses()
+                if s.state == "failed"
+            ]
+            agent = _assemble(settings, workspace, client, tools, notices, approver)
+            try:
+                yield agent
+            finally:
+                agent.session.close()
+
+
+def _assemble(
+    settings: Settings,
+    workspace: Workspace,
+    client: LLMClient,
+    tools: ToolRegistry,
+    notices: list[Notice],
+    approver: Approver | None,
+) -> Agent:
+    policy = ApprovalPolicy(mode=settings.approval, allow=settings.allow_tools, deny=settings.deny_tools)
+    orchestrator = Orchestrator(
+        client,
+        tools,
+        system_prompt=DEFAULT_SYSTEM_PROMPT.format(root=workspace.root),
+        max_steps=settings.max_steps,
+        options=ChatOptions(temperature=settings.temperature, seed=settings.seed),
+        mode="react" if settings.react else "auto",
+        fallback_window=settings.n_ctx,
+        approval=policy,
+        approver=approver,
+    )
+    return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices)
 
 
 def open_session(settings: Settings, notices: list[Notice]) -> Session:

@@ -8,11 +8,12 @@ import anyio
 import click
 
 from a2ia.cli.commands import is_command, run_command
+from a2ia.cli.progress import PullDisplay
 from a2ia.cli.render import JsonRenderer, PlainRenderer
 from a2ia.cli.runtime import open_agent
 from a2ia.config import Settings
 from a2ia.errors import ConfigError
-from a2ia.orchestrator.events import ApprovalNeeded, TurnFailed
+from a2ia.orchestrator.events import ApprovalNeeded, Notice, TurnFailed
 from a2ia.orchestrator.loop import Approver
 from a2ia.tools.approval import Answer
 
@@ -78,7 +79,10 @@ async def run_turns(settings: Settings, turns: list[str], *, echo: bool, output:
     """Run ``turns`` in one session; the exit code is that of the first failed turn."""
     renderer = JsonRenderer(sys.stdout) if output == "json" else PlainRenderer(sys.stdout, sys.stderr)
     code = EXIT_OK
-    async with open_agent(settings, choose_approver(settings)) as agent:
+    def on_status(text: str) -> None:
+        renderer.render(Notice(text=text))
+
+    async with open_agent(settings, choose_approver(settings), on_status, PullDisplay()) as agent:
         for notice in agent.notices:
             renderer.render(notice)
         for turn in turns:

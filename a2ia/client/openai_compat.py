@@ -80,6 +80,7 @@ class OpenAICompatClient(LLMClient):
 
     strict_tools = False
     constrained_decoding = False
+    unreachable_hint = "is the server running? check the URL (--base-url / --vllm-url)"
 
     def __init__(
         self,
@@ -175,7 +176,7 @@ class OpenAICompatClient(LLMClient):
                 if last:
                     raise BackendUnavailable(
                         f"cannot reach the model server at {self.base_url}: {exc or type(exc).__name__}",
-                        hint="is the server running? check the URL (--base-url / --vllm-url)",
+                        hint=self.unreachable_hint,
                     ) from None
             except httpx.TimeoutException as exc:
                 raise BackendUnavailable(f"the model server at {self.base_url} timed out: {type(exc).__name__}") from None

@@ -21,6 +21,10 @@ DEFAULT_VLLM_URL = "http://127.0.0.1:8000/v1"
 
 class VLLMClient(OpenAICompatClient):
     strict_tools = True
+    unreachable_hint = (
+        "is vLLM running? start one with: a2ia-cli --backend vllm --start-server (or scripts/vllm_start.sh); "
+        "or check --vllm-url"
+    )
     constrained_decoding = True
 
     def __init__(self, base_url: str = DEFAULT_VLLM_URL, **kwargs) -> None:

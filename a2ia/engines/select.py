@@ -1,22 +1,113 @@
-"""Pick the backend and build its ``LLMClient`` from the settings.
+"""Pick the backend, and build its ``LLMClient`` from the settings.
 
-``auto`` runs the embedded llama.cpp engine for now; probing for a running vLLM or Ollama
-server (and starting one) is the engines layer's next step.
+``select_backend`` resolves ``--backend auto`` (and model prefixes, ``model_spec.py``) in the
+order of speed: a vLLM server that answers (or one ``--start-server`` can start) → an Ollama
+that has the model → the embedded llama.cpp engine, which always works. Each engine passed
+over gets one line saying why and what would make it usable; ``--debug`` logs the probes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import shutil
+from dataclasses import dataclass, field
+
+import httpx
+
 from a2ia.client.base import LLMClient
 from a2ia.config import Settings
+from a2ia.engines.model_spec import backend_for
 from a2ia.engines.models import resolve_model
+from a2ia.engines.ollama_server import OllamaServer
+from a2ia.engines.vllm_launch import vllm_executable
 from a2ia.errors import ConfigError
 
+log = logging.getLogger(__name__)
+
 DEFAULT_OLLAMA_MODEL = "qwen2.5:7b"
+PROBE_TIMEOUT_S = 1.0
+
+
+@dataclass
+class Selection:
+    backend: str  # a concrete backend, never "auto"
+    model: str | None  # without its prefix
+    lines: list[str] = field(default_factory=list)  # one per engine passed over, then the choice
+    vllm_up: bool = False  # a vLLM server answered the probe
+    ollama_up: bool = False
+
+
+async def probe_vllm(settings: Settings) -> list[str] | None:
+    """The models a server at ``vllm_url`` serves, or None when nothing answers there."""
+    headers = {"Authorization": f"Bearer {settings.api_key.get_secret_value()}"} if settings.api_key else {}
+    url = settings.vllm_url.rstrip("/") + "/models"
+    try:
+        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S) as client:
+            response = await client.get(url, headers=headers)
+        response.raise_for_status()
+        return [m["id"] for m in response.json().get("data", []) if isinstance(m, dict) and "id" in m]
+    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        log.debug("vLLM probe of %s: %s: %s", url, type(exc).__name__, exc)
+        return None
+
+
+async def select_backend(settings: Settings) -> Selection:
+    """The backend to use; for ``auto``, the first engine that can serve, with the reasons."""
+    backend, model = backend_for(settings.backend, settings.model)
+    if backend != "auto":
+        return Selection(backend, model)
+    served, ollama_models = await asyncio.gather(probe_vllm(settings), OllamaServer(settings.ollama_url).models())
+    lines: list[str] = []
+    vllm_line = _vllm_skip(settings, model, served)
+    if vllm_line is None:
+        how = "answers" if served is not None else "will be started"
+        return Selection("vllm", model, [f"backend: vLLM at {settings.vllm_url} ({how})"], vllm_up=served is not None)
+    lines.append(vllm_line)
+    ollama_model = model or DEFAULT_OLLAMA_MODEL
+    ollama = OllamaServer(settings.ollama_url)
+    ollama_line = _ollama_skip(settings, ollama, ollama_model, ollama_models)
+    if ollama_line is None:
+        lines.append(f"backend: Ollama at {ollama.host} ({ollama_model})")
+        return Selection("ollama", model, lines, ollama_up=ollama_models is not None)
+    lines.append(ollama_line)
+    lines.append("backend: embedded llama.cpp" + (f" ({model})" if model else ""))
+    return Selection("llamacpp", model, lines)
+
+
+def _vllm_skip(settings: Settings, model: str | None, served: list[str] | None) -> str | None:
+    """Why vLLM is passed over, or None when it is the choice."""
+    if served is not None:
+        if model is None or model in served:
+            return None
+        return f"skipped vLLM: {settings.vllm_url} serves {', '.join(served) or 'nothing'}, not {model}"
+    if not settings.start_server:
+        return f"skipped vLLM: nothing answers at {settings.vllm_url} (start one: --start-server)"
+    if vllm_executable(settings) is None:
+        return "skipped vLLM: not installed (scripts/vllm_setup.sh installs it)"
+    return None
+
+
+def _ollama_skip(settings: Settings, ollama: OllamaServer, model: str, models: list[str] | None) -> str | None:
+    if models is None:
+        if settings.start_server and shutil.which("ollama"):
+            return None
+        if shutil.which("ollama"):
+            return f"skipped Ollama: not running at {ollama.host} (start it: ollama serve, or --start-server)"
+        return "skipped Ollama: not installed (https://ollama.com/download)"
+    if _named_in(model, models) or settings.pull:
+        return None
+    return f"skipped Ollama: it has no {model} (ollama pull {model}, or --pull)"
+
+
+def _named_in(model: str, models: list[str]) -> bool:
+    full = model if ":" in model else f"{model}:latest"
+    return full in models or model in models
 
 
 def open_client(settings: Settings) -> LLMClient:
-    """The client for ``settings.backend``; raises ``ConfigError`` for what cannot work."""
-    backend = settings.backend
+    """The client for ``settings.backend`` (a concrete one); raises ``ConfigError`` for what cannot work."""
+    backend, model = backend_for(settings.backend, settings.model)
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
     if backend == "openai":
         from a2ia.client.openai_compat import OpenAICompatClient
@@ -26,15 +117,15 @@ def open_client(settings: Settings) -> LLMClient:
                 "--backend openai needs the server's URL",
                 hint="pass --base-url http://HOST:PORT/v1 (or set A2IA_BASE_URL)",
             )
-        return OpenAICompatClient(settings.base_url, model=settings.model, api_key=api_key)
+        return OpenAICompatClient(settings.base_url, model=model, api_key=api_key)
     if backend == "vllm":
         from a2ia.client.vllm import VLLMClient
 
-        return VLLMClient(settings.vllm_url, model=settings.model, api_key=api_key)
+        return VLLMClient(settings.vllm_url, model=model, api_key=api_key)
     if backend == "ollama":
         from a2ia.client.ollama import OllamaClient
 
-        return OllamaClient(settings.model or DEFAULT_OLLAMA_MODEL, host=settings.ollama_url, num_ctx=settings.n_ctx)
+        return OllamaClient(model or DEFAULT_OLLAMA_MODEL, host=settings.ollama_url, num_ctx=settings.n_ctx)
     if backend == "scripted":
         from a2ia.client.scripted import scripted_client_from_env
 
@@ -42,7 +133,7 @@ def open_client(settings: Settings) -> LLMClient:
     from a2ia.client.llamacpp import LlamaCppClient
 
     return LlamaCppClient(
-        resolve_model(settings.model),
+        resolve_model(model),
         n_ctx=settings.n_ctx,
         seed=settings.seed,
         default_temperature=settings.temperature,

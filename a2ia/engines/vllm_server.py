@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import anyio
 import httpx
 
 from a2ia.errors import BackendUnavailable
@@ -115,33 +116,40 @@ class VLLMServer:
                         f"cannot start vLLM ({self.argv[0]}): {exc.strerror or exc}",
                         hint="install it with scripts/vllm_setup.sh",
                     ) from None
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self.startup_timeout_s
-            last_phase = None
-            healthy = False
-            while True:
-                if self.process.poll() is not None:
-                    self._raise_exited()
-                phase = phase_of(self.log_tail(200))
-                if phase and phase != last_phase and on_phase:
-                    on_phase(phase)
-                last_phase = phase or last_phase
-                healthy = healthy or await self._answers(client, "/health")
-                if healthy and await self._answers(client, "/v1/models"):
-                    return self.url
-                if loop.time() > deadline:
+            try:
+                return await self._wait_ready(client, on_phase)
+            except BaseException:
+                with anyio.CancelScope(shield=True):  # cancelled or failed while starting: leave nothing behind
                     await self.stop()
-                    raise BackendUnavailable(
-                        f"vLLM did not become ready within {self.startup_timeout_s:g} s (last phase: {last_phase or 'unknown'})",
-                        hint=f"see {self.log_path}\n{self.log_tail()}",
-                    )
-                await asyncio.sleep(0.5)
+                raise
+
+    async def _wait_ready(self, client: httpx.AsyncClient, on_phase: Callable[[str], None] | None) -> str:
+        assert self.process is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.startup_timeout_s
+        last_phase = None
+        healthy = False
+        while True:
+            if self.process.poll() is not None:
+                self._raise_exited()
+            phase = phase_of(self.log_tail(200))
+            if phase and phase != last_phase and on_phase:
+                on_phase(phase)
+            last_phase = phase or last_phase
+            healthy = healthy or await self._answers(client, "/health")
+            if healthy and await self._answers(client, "/v1/models"):
+                return self.url
+            if loop.time() > deadline:
+                raise BackendUnavailable(
+                    f"vLLM did not become ready within {self.startup_timeout_s:g} s (last phase: {last_phase or 'unknown'})",
+                    hint=f"see {self.log_path}\n{self.log_tail()}",
+                )
+            await asyncio.sleep(0.5)
 
     def _raise_exited(self) -> None:
         assert self.process is not None
         tail = self.log_tail()
         cause = likely_cause(self.log_path.read_text(errors="replace") if self.log_path.exists() else "")
-        self.process = None
         raise BackendUnavailable(
             f"vLLM exited during startup{': ' + cause if cause else ''}",
             hint=f"the log's last lines ({self.log_path}):\n{tail}",
@@ -150,9 +158,9 @@ class VLLMServer:
     async def stop(self, grace_s: float = STOP_GRACE_S) -> None:
         """Stop what this object started: SIGTERM to the group, SIGKILL after ``grace_s``."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 10.0)):
+        for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 10.0)) if process.poll() is None else ():
             try:
                 os.killpg(process.pid, sig)
             except ProcessLookupError:

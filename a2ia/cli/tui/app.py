@@ -12,7 +12,6 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -49,7 +48,7 @@ from a2ia.orchestrator.events import (
 from a2ia.tools.approval import Answer
 from a2ia.types import ReasoningDelta, TextDelta, Usage
 
-AgentOpener = Callable[[Settings, Any], AbstractAsyncContextManager[Agent]]
+AgentOpener = Callable[..., AbstractAsyncContextManager[Agent]]  # (settings, approver, *, on_status)
 QUIT_WINDOW_S = 2.0
 
 CSS = """
@@ -105,10 +104,10 @@ class A2iaApp(App[int]):
     @work(group="agent")
     async def hold_agent(self) -> None:
         try:
-            async with self.opener(self.settings, self.approve) as agent:
+            async with self.opener(self.settings, self.approve, on_status=self.show_notice) as agent:
                 self.agent = agent
                 caps = await agent.client.capabilities()
-                self.post_message(AgentReady(self.settings.backend, caps.model_id, caps.context_length))
+                self.post_message(AgentReady(agent.settings.backend, caps.model_id, caps.context_length))
                 for notice in agent.notices:
                     self.show_notice(notice.text)
                 await self._release_agent.wait()
