@@ -16,6 +16,7 @@ import anyio
 import click
 
 from a2ia import __version__
+from a2ia.cli.bench_cmd import bench_command
 from a2ia.cli.script import (
     EXIT_BACKEND_UNAVAILABLE,
     EXIT_ERROR,
@@ -279,6 +280,7 @@ def doctor_command(ctx: click.Context) -> None:
 
 
 cli.add_command(vllm_group)
+cli.add_command(bench_command)
 
 
 def main() -> None:
