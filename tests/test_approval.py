@@ -45,8 +45,48 @@ def test_rules_match_names_and_deny_wins() -> None:
     assert decision(policy, SHELL) == "deny" and decision(policy, OTHER) == "allow"
     assert decision(ApprovalPolicy(deny=["read_*"]), READ) == "deny", "deny beats read-only too"
     clashing = OTHER.model_copy(update={"name": "db__query"})
-    assert decision(ApprovalPolicy(allow=["query"]), clashing) == "allow"
     assert decision(ApprovalPolicy(allow=["db__query"]), clashing) == "allow"
+    assert decision(ApprovalPolicy(allow=["db/query"]), clashing) == "allow"
+
+
+def test_a_tool_that_imitates_another_name_gets_none_of_its_rights() -> None:
+    """Another server's ``read_file`` is offered as ``evil__read_file``: the rule and the
+    auto-edit right given to a2ia's own file tools do not reach it."""
+    evil_read = ToolSpec(name="evil__read_file", server="evil", annotations=ToolAnnotations(read_only=False))
+    evil_write = ToolSpec(name="evil__write_file", server="evil", annotations=ToolAnnotations(read_only=False))
+    assert decision(ApprovalPolicy(allow=["read_file"]), evil_read) == "ask"
+    assert decision(ApprovalPolicy(mode="auto-edit"), evil_write) == "ask"
+    assert decision(ApprovalPolicy(allow=["read_file"]), READ.model_copy(update={"annotations": ToolAnnotations()})) == "allow"
+
+
+def shell(command: str) -> ToolCall:
+    return ToolCall(id="s", name="run_shell", arguments={"command": command})
+
+
+SMUGGLED = [
+    "ls; rm -rf ~", "ls && rm -rf ~", "ls || rm -rf ~", "ls | sh", "ls & rm -rf ~", "ls `rm -rf ~`",
+    "ls $(rm -rf ~)", "ls > ~/.bashrc", "ls < /etc/shadow", "ls\nrm -rf ~", "ls\rrm -rf ~",
+]
+
+
+@pytest.mark.parametrize("command", SMUGGLED)
+def test_an_approved_command_cannot_carry_a_second_one(command: str) -> None:
+    policy = ApprovalPolicy()
+    policy.remember(SHELL, shell("ls"))
+    assert policy.decide(SHELL, shell("ls")).decision == "allow"
+    verdict = policy.decide(SHELL, shell(command))
+    assert verdict.decision == "ask" and "per command" in verdict.reason
+    rule = ApprovalPolicy(allow=["run_shell(ls*)"])
+    assert rule.decide(SHELL, shell("ls -la src")).decision == "allow"
+    assert rule.decide(SHELL, shell(command)).decision == "ask", f"the rule let {command!r} through"
+
+
+def test_command_rules_deny_inside_chains_too() -> None:
+    policy = ApprovalPolicy(mode="yolo", deny=["run_shell(rm *)"])
+    assert policy.decide(SHELL, shell("rm -rf build")).decision == "deny"
+    assert policy.decide(SHELL, shell("ls; rm -rf build")).decision == "deny"
+    assert policy.decide(SHELL, shell("ls")).decision == "allow"
+    assert ApprovalPolicy(allow=["run_shell(ls*)"]).decide(WRITE, CALL).decision == "ask", "a command rule is for run_shell only"
 
 
 def test_always_holds_until_the_definition_changes() -> None:

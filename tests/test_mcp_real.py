@@ -87,7 +87,12 @@ async def test_server_everything_content_kinds_and_progress(everything: Path, tm
         result = await registry.call(ToolCall(id="p", name="trigger-long-running-operation", arguments={"duration": 0.4, "steps": 2}), progress)
         assert not result.is_error and seen == [1, 2]
         specs = {s.name: s for s in registry.specs()}
-        assert specs["get-sum"].annotations.read_only and not specs["gzip-file-as-resource"].annotations.read_only
+        assert not specs["get-sum"].annotations.read_only, "an untrusted server's readOnlyHint is not believed"
+        trusted = await registry.add_server("trusted", StdioServer(command=str(everything), args=("stdio",), trust=True))
+        assert trusted.state == "connected", trusted.error
+        specs = {s.name: s for s in registry.specs() if s.server == "trusted"}
+        assert specs["trusted__get-sum"].annotations.read_only
+        assert not specs["trusted__gzip-file-as-resource"].annotations.read_only
 
 
 @pytest.fixture(scope="module")

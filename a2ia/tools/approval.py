@@ -5,17 +5,22 @@ Decisions, in order:
 1. a **deny** rule that matches → denied (deny always wins);
 2. an **allow** rule that matches → runs;
 3. mode ``yolo`` → runs;
-4. a **read-only** tool (MCP ``readOnlyHint``) → runs;
+4. a **read-only** tool (MCP ``readOnlyHint``, believed only from a2ia's own server and
+   servers configured with ``"trust": true``) → runs;
 5. mode ``auto-edit`` and one of a2ia's own file-editing tools → runs;
 6. the person approved this tool "always" in this session, and its definition (description
    and input schema) is the one they approved → runs; a definition that changed since is
-   asked about again;
+   asked about again. For ``run_shell`` "always" is for that exact command only, so a model
+   cannot ride an approval of ``ls`` with ``ls; rm -rf ~``;
 7. otherwise → ask the person (the front end shows the tool, its server and its exact
    arguments). With nobody to ask (no terminal) the call is refused with a message naming the
    flag or rule that would allow it.
 
-Rules are shell-style patterns (``fnmatch``) matched against the tool's name, its name as
-offered to the model (``server__tool`` on a clash) and ``server/tool``.
+Rules are shell-style patterns (``fnmatch``) matched against the tool's name as offered to
+the model (``server__tool`` on a clash) and ``server/tool``. A rule for
+``run_shell`` may name commands: ``run_shell(git status*)`` matches only commands that fit the
+pattern *and* have no shell operators (``;``, ``&``, ``|``, ``$(``, backquotes, redirections,
+newlines), so a matching prefix cannot carry a second command.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -35,6 +41,14 @@ Answer = Literal["once", "always", "deny"]
 APPROVAL_MODES: tuple[str, ...] = ("ask", "auto-edit", "yolo")
 BUILTIN_SERVER = "a2ia"
 BUILTIN_EDIT_TOOLS = frozenset({"write_file", "edit_file"})
+SHELL_TOOL = "run_shell"
+SHELL_OPERATORS = re.compile(r"[;&|`<>\n\r]|\$\(")
+COMMAND_RULE = re.compile(r"^(?P<tool>[^()]+)\((?P<command>.*)\)$", re.S)
+
+
+def single_command(command: str) -> bool:
+    """Whether ``command`` is one plain command: no operator that could chain or redirect."""
+    return not SHELL_OPERATORS.search(command)
 
 
 def fingerprint(spec: ToolSpec) -> str:
@@ -55,23 +69,50 @@ class ApprovalPolicy:
     allow: Sequence[str] = ()
     deny: Sequence[str] = ()
     approved: dict[tuple[str, str], str] = field(default_factory=dict)  # (server, tool) → fingerprint
+    approved_commands: set[str] = field(default_factory=set)  # run_shell commands approved "always"
     changed: set[tuple[str, str]] = field(default_factory=set)
+
+    def _is_shell(self, spec: ToolSpec) -> bool:
+        return spec.server == BUILTIN_SERVER and self._names(spec)[0] == SHELL_TOOL
 
     @staticmethod
     def _names(spec: ToolSpec) -> list[str]:
         own = spec.name.split("__", 1)[1] if spec.server and spec.name.startswith(spec.server + "__") else spec.name
         return [own, spec.name, f"{spec.server}/{own}"]
 
-    def _matches(self, patterns: Sequence[str], spec: ToolSpec) -> str | None:
-        names = self._names(spec)
-        return next((p for p in patterns if any(fnmatch.fnmatchcase(n, p) for n in names)), None)
+    def _rule_names(self, spec: ToolSpec) -> list[str]:
+        """What a rule is matched against: the name the model is offered, and ``server/tool``.
+
+        Not the server's own name for a renamed tool: ``read_file`` allows a2ia's
+        ``read_file``, never another server's ``read_file`` offered as ``evil__read_file``.
+        """
+        return [spec.name, f"{spec.server}/{self._names(spec)[0]}"]
+
+    def _matches(self, patterns: Sequence[str], spec: ToolSpec, call: ToolCall) -> str | None:
+        names = self._rule_names(spec)
+        for pattern in patterns:
+            rule = COMMAND_RULE.match(pattern)
+            if rule is None:
+                if any(fnmatch.fnmatchcase(n, pattern) for n in names):
+                    return pattern
+                continue
+            command = call.arguments.get("command")
+            if (
+                self._is_shell(spec)
+                and any(fnmatch.fnmatchcase(n, rule["tool"]) for n in names)
+                and isinstance(command, str)
+                and single_command(command)
+                and fnmatch.fnmatchcase(command.strip(), rule["command"])
+            ):
+                return pattern
+        return None
 
     def decide(self, spec: ToolSpec | None, call: ToolCall) -> Verdict:
         if spec is None:
             return Verdict("allow", "unknown tools are answered by the registry, not run")
-        if rule := self._matches(self.deny, spec):
+        if rule := self._deny_rule(spec, call):
             return Verdict("deny", f"the deny rule {rule!r} matches {spec.name}")
-        if rule := self._matches(self.allow, spec):
+        if rule := self._matches(self.allow, spec, call):
             return Verdict("allow", f"the allow rule {rule!r} matches")
         if self.mode == "yolo":
             return Verdict("allow", "approval mode yolo")
@@ -82,17 +123,36 @@ class ApprovalPolicy:
             return Verdict("allow", "approval mode auto-edit")
         key = (spec.server, own)
         if key in self.approved:
-            if self.approved[key] == fingerprint(spec):
+            if self.approved[key] != fingerprint(spec):
+                self.changed.add(key)
+                return Verdict("ask", "its definition changed since it was approved")
+            if not self._is_shell(spec):
                 return Verdict("allow", "approved for this session")
-            self.changed.add(key)
-            return Verdict("ask", "its definition changed since it was approved")
+            if call.arguments.get("command") in self.approved_commands:
+                return Verdict("allow", "this command was approved for this session")
+            return Verdict("ask", "a shell command not approved yet (run_shell is approved per command)")
         return Verdict("ask", "it can change things" if spec.annotations.destructive else "it is not marked read-only")
 
-    def remember(self, spec: ToolSpec) -> None:
-        """The person answered "always" for this tool (as it is defined now)."""
+    def _deny_rule(self, spec: ToolSpec, call: ToolCall) -> str | None:
+        """A deny rule naming commands (``run_shell(rm *)``) also denies any command it cannot vet."""
+        if rule := self._matches(self.deny, spec, call):
+            return rule
+        command = call.arguments.get("command")
+        if self._is_shell(spec) and isinstance(command, str) and not single_command(command):
+            for pattern in self.deny:
+                parsed = COMMAND_RULE.match(pattern)
+                if parsed and any(fnmatch.fnmatchcase(n, parsed["tool"]) for n in self._rule_names(spec)):
+                    if fnmatch.fnmatchcase(command, f"*{parsed['command']}"):
+                        return pattern
+        return None
+
+    def remember(self, spec: ToolSpec, call: ToolCall | None = None) -> None:
+        """The person answered "always" for this tool as defined now (for run_shell: this command)."""
         key = (spec.server, self._names(spec)[0])
         self.approved[key] = fingerprint(spec)
         self.changed.discard(key)
+        if self._is_shell(spec) and call is not None and isinstance(call.arguments.get("command"), str):
+            self.approved_commands.add(call.arguments["command"])
 
     @staticmethod
     def refusal_hint(spec: ToolSpec) -> str:

@@ -38,6 +38,9 @@ class _ServerBase(BaseModel):
     include_tools: tuple[str, ...] | None = Field(default=None, alias="includeTools")
     exclude_tools: tuple[str, ...] = Field(default=(), alias="excludeTools")
     disabled: bool = False
+    # MCP tool annotations are hints from the server; only a trusted server's ``readOnlyHint``
+    # lets a call run without asking (the spec: never decide on hints from untrusted servers).
+    trust: bool = False
     timeout_s: float | None = Field(default=None, alias="timeout", gt=0)
     source: str = ""
 

@@ -99,6 +99,11 @@ class _Server:
             return "stdio"
         return "http" if isinstance(self.target, HttpServer) else "builtin"
 
+    @property
+    def trusted(self) -> bool:
+        """a2ia's own in-process server, or one whose config says ``"trust": true``."""
+        return self.target.trust if isinstance(self.target, (StdioServer, HttpServer)) else True
+
     def offered(self) -> list[Tool]:
         config = self.target if isinstance(self.target, (StdioServer, HttpServer)) else None
         return [t for t in self.tools if config is None or config.offers(t.name)]
@@ -113,9 +118,10 @@ def _describe(exc: BaseException) -> str:
     return text if len(text) < 300 else text[:300] + "…"
 
 
-def spec_from_mcp(tool: Tool, server: str, name: str | None = None) -> ToolSpec:
+def spec_from_mcp(tool: Tool, server: str, name: str | None = None, *, trusted: bool = True) -> ToolSpec:
+    """The tool as offered to the model; an untrusted server's read-only claim is not believed."""
     hints = tool.annotations
-    read_only = bool(hints and hints.read_only_hint)
+    read_only = trusted and bool(hints and hints.read_only_hint)
     destructive = not read_only and (hints is None or hints.destructive_hint is not False)
     open_world = hints is None or hints.open_world_hint is not False
     return ToolSpec(
@@ -331,11 +337,11 @@ class ToolRegistry:
         return self._routes
 
     def specs(self) -> list[ToolSpec]:
-        return [spec_from_mcp(self._tool(s, t), s.name, name) for name, (s, t) in self._route_table().items()]
+        return [spec_from_mcp(self._tool(s, t), s.name, name, trusted=s.trusted) for name, (s, t) in self._route_table().items()]
 
     def spec(self, name: str) -> ToolSpec | None:
         route = self._route_table().get(name)
-        return spec_from_mcp(self._tool(*route), route[0].name, name) if route else None
+        return spec_from_mcp(self._tool(*route), route[0].name, name, trusted=route[0].trusted) if route else None
 
     @staticmethod
     def _tool(server: _Server, name: str) -> Tool:
