@@ -128,3 +128,10 @@ async def test_open_engine_checks_the_ollama_model_and_pulls_only_when_allowed(o
         assert (resolved.backend, resolved.model) == ("ollama", "smollm2:135m")
     assert progress[-1].status == "success"
     assert any(p.total and p.completed == p.total for p in progress), "a layer's progress reached its total"
+
+
+def test_tls_is_verified_for_https_only() -> None:
+    from a2ia.http_tls import verify_for
+
+    assert verify_for("http://127.0.0.1:8000/v1") is False and verify_for("HTTP://gpu-box:11434") is False
+    assert verify_for("https://api.example.com/v1") is True and verify_for("gpu-box:11434") is True

@@ -43,6 +43,7 @@ from a2ia.errors import (
     ConfigError,
     ModelNotFound,
 )
+from a2ia.http_tls import verify_for
 
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 INSTALL_HINT = "install Ollama from https://ollama.com/download, or start it with: ollama serve"
@@ -108,7 +109,7 @@ class OllamaServer:
         self.started = False  # this object started `ollama serve` (stays True after stop)
 
     def _client(self, timeout: float | httpx.Timeout) -> ollama.AsyncClient:
-        return ollama.AsyncClient(host=self.host, timeout=timeout)
+        return ollama.AsyncClient(host=self.host, timeout=timeout, verify=verify_for(self.host))
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         try:

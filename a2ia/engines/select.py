@@ -22,6 +22,7 @@ from a2ia.engines.models import resolve_model
 from a2ia.engines.ollama_server import OllamaServer
 from a2ia.engines.vllm_launch import vllm_executable
 from a2ia.errors import ConfigError
+from a2ia.http_tls import verify_for
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ async def probe_vllm(settings: Settings) -> list[str] | None:
     headers = {"Authorization": f"Bearer {settings.api_key.get_secret_value()}"} if settings.api_key else {}
     url = settings.vllm_url.rstrip("/") + "/models"
     try:
-        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S) as client:
+        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S, verify=verify_for(url)) as client:
             response = await client.get(url, headers=headers)
         response.raise_for_status()
         return [m["id"] for m in response.json().get("data", []) if isinstance(m, dict) and "id" in m]

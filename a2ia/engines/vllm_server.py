@@ -23,6 +23,7 @@ import anyio
 import httpx
 
 from a2ia.errors import BackendUnavailable
+from a2ia.http_tls import verify_for
 
 DEFAULT_STARTUP_TIMEOUT_S = 900.0
 STOP_GRACE_S = 10.0
@@ -100,7 +101,7 @@ class VLLMServer:
 
     async def start(self, on_phase: Callable[[str], None] | None = None) -> str:
         """Serve, reusing a running server; returns the ``/v1`` URL once models are listed."""
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(verify=verify_for(self.root_url)) as client:
             if await self._answers(client, "/health"):
                 self.reused = True
                 return self.url
