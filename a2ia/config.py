@@ -99,8 +99,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the settings file {path}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"the settings file {path} is not valid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, an integer over the digit limit, deep nesting
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ConfigError(f"the settings file {path} is not valid TOML: {why}") from None
     unknown = sorted(set(data) - set(Settings.model_fields))
     if unknown:
         raise ConfigError(
@@ -134,13 +135,18 @@ def resolve_settings(**flags: Any) -> tuple[Settings, dict[str, str]]:
     try:
         return Settings(**merged), origins
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err, origins) for err in exc.errors())
         raise ConfigError(
             f"invalid setting: {problems}",
             hint=f"backends are {', '.join(BACKENDS)}; A2IA_* variables and config.toml files count as settings",
         ) from None
+
+
+def _problem(error: Any, origins: dict[str, str]) -> str:
+    """One validation problem, with where the bad value came from (a file is named by its path)."""
+    where = ".".join(str(p) for p in error["loc"]) or "settings"
+    source = origins.get(str(error["loc"][0])) if error["loc"] else None
+    return f"{where}: {error['msg']}" + (f" ({source})" if source else "")
 
 
 def load_settings(**flags: Any) -> Settings:

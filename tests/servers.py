@@ -11,8 +11,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
 
 def free_port() -> int:
@@ -67,3 +69,72 @@ def llama_cpp_server(model: Path, log: Path) -> Iterator[str]:
     ]
     with server_process(argv, ready_url=f"http://127.0.0.1:{port}/v1/models", log=log):
         yield f"http://127.0.0.1:{port}/v1"
+
+
+class ModelServer:
+    """``faults/sse_server.py`` (a tiny slow OpenAI-compatible server) as a real process on one
+    port, for the fault suite: start, SIGKILL mid-stream, start again on the same port."""
+
+    SCRIPT = Path(__file__).parent / "faults" / "sse_server.py"
+
+    def __init__(self, port: int, log: Path) -> None:
+        self.port = port
+        self.log = log
+        self.url = f"http://127.0.0.1:{port}/v1"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout_s: float = 20.0) -> ModelServer:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, str(self.SCRIPT), str(self.port)], stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sse_server exited with {self.proc.returncode}:\n{self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/models", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"sse_server not ready after {timeout_s} s")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye, the connection simply breaks."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+# --- the real vLLM CPU build (scripts/vllm-cpu/setup.sh) ------------------------------------
+
+VLLM_HINT = "the real vLLM CPU server is not built: run scripts/vllm-cpu/setup.sh DIR and set VLLM_CPU_DIR=DIR (.ci/run does both)"
+
+
+@contextmanager
+def vllm_process(tmp_path_factory: Any, name: str, env: dict | None = None) -> Iterator[str]:
+    """The real vLLM CPU server from ``VLLM_CPU_DIR``; yields its ``/v1`` URL (skips if not built)."""
+    root = os.environ.get("VLLM_CPU_DIR")
+    if not root or not (Path(root) / "serve.sh").exists():
+        pytest.skip(VLLM_HINT)
+    port = free_port()
+    argv = [str(Path(root) / "serve.sh"), str(port)]
+    log = tmp_path_factory.mktemp(name) / "vllm.log"
+    with server_process(argv, ready_url=f"http://127.0.0.1:{port}/v1/models", log=log, timeout_s=600, env=env):
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+def vllm_cpu_env(root: Path) -> dict[str, str]:
+    """What ``serve.sh`` sets for the CPU build, for tests that run ``vllm serve`` through a2ia."""
+    return {
+        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": "1",
+        "VLLM_CPU_NUM_OF_RESERVED_CPU": "0", "VLLM_CPU_OMP_THREADS_BIND": f"0-{os.cpu_count() - 1}",
+        "VLLM_CACHE_ROOT": str(root / "cache"), "A2IA_VLLM_COMMAND": str(root / "venv" / "bin" / "vllm"),
+    }
+
+
+# Flags for the CPU build and its tiny model, appended to a profile's (the later flag wins).
+VLLM_CPU_ARGS = ["--max-model-len", "8192", "--dtype", "float32", "--enforce-eager"]

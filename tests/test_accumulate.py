@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from a2ia.client._accumulate import ChunkAccumulator, parse_arguments
+from a2ia.errors import BackendProtocolError
 from a2ia.types import Done, ReasoningDelta, TextDelta, ToolCallReady, Usage
 
 
@@ -110,3 +115,52 @@ def test_other_choices_are_ignored_and_finish_is_idempotent() -> None:
     assert acc.feed({"choices": [{"index": 1, "delta": {"content": "other"}}]}) == []
     assert acc.finish() == [Done(finish_reason="stop")]
     assert acc.finish() == []
+
+
+# --- found by the fuzz suite (tests/fuzz/test_fuzz_sse.py); each pins the input it found ----------
+
+
+def test_arguments_json_cannot_read_is_an_error_not_an_exception() -> None:
+    # an integer over Python's 4,300-digit limit raised ValueError; deep nesting RecursionError;
+    # json-repair itself raised on '{' * 5000 ("Input nesting exceeds ...")
+    for raw in ("1" * 4301, "[" * 1991 + "]" * 1991, "{" * 5000):
+        for repair in (True, False):
+            args, error = parse_arguments(raw, repair=repair)
+            assert args == {} and error and "not valid JSON" in error
+
+
+@pytest.mark.parametrize(
+    ("chunk", "where"),
+    [
+        (delta({"tool_calls": "0"}), "delta.tool_calls"),  # AttributeError: 'str' object has no attribute 'get'
+        (delta({"tool_calls": True}), "delta.tool_calls"),  # TypeError: 'bool' object is not iterable
+        (delta({"tool_calls": [0]}), "tool call delta"),
+        (delta({"tool_calls": [{"function": "x"}]}), "tool call function"),
+        (delta({"tool_calls": [{"index": "a"}]}), "tool call index"),  # ValueError from int("a")
+        (delta({"tool_calls": [{"index": -1}]}), "tool call index"),
+        (delta({"tool_calls": [{"id": 5}]}), "tool call id"),  # pydantic ValidationError at the flush
+        (delta({"tool_calls": [{"function": {"name": ["x"]}}]}), "tool call name"),
+        (delta({"tool_calls": [{"function": {"arguments": [1]}}]}), "tool call arguments"),  # TypeError in join
+        (delta({"content": 5}), "delta.content"),  # pydantic ValidationError
+        (delta({"reasoning_content": {}}), "delta.reasoning_content"),
+        (delta("text"), "delta"),
+        (delta({}, finish=7), "finish_reason"),
+        ({"choices": {}}, "choices"),
+        ({"choices": ["x"]}, "choice"),
+        ({"usage": 5}, "usage"),
+        ({"usage": {"prompt_tokens": "many"}}, "usage.prompt_tokens"),  # ValueError from int("many")
+    ],
+)
+def test_chunks_of_the_wrong_shape_are_protocol_errors(chunk: dict, where: str) -> None:
+    acc = ChunkAccumulator()
+    with pytest.raises(BackendProtocolError, match=re.escape(where)):
+        acc.feed(chunk)
+        acc.finish()
+
+
+def test_counts_and_indexes_servers_write_as_strings_or_floats_still_count() -> None:
+    events = run([{"choices": [], "usage": {"prompt_tokens": "12", "completion_tokens": 3.0}},
+                  delta({"tool_calls": [{"index": "1", "id": "a", "function": {"name": "x", "arguments": "{}"}}]}, "tool_calls")])
+    assert Usage(prompt_tokens=12, completion_tokens=3) in events
+    (ready,) = [e for e in events if isinstance(e, ToolCallReady)]
+    assert (ready.call.id, ready.call.name) == ("a", "x")

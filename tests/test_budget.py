@@ -154,3 +154,28 @@ async def test_unknown_window_assumes_the_fallback_and_says_so(workspace: Path) 
         events = [e async for e in orchestrator.run(Session(), "hi")]
     assert isinstance(events[0], Notice) and "assuming 3,000 tokens" in events[0].text
     assert orchestrator.budget.window == 3000
+
+
+class CountingClient(ScriptedClient):
+    """A client with a 'tokenizer' (4 characters a token) that records what it was asked to count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counted: list[str] = []
+
+    def count_tokens(self, text: str) -> int | None:
+        self.counted.append(text)
+        return len(text) // 4 + 1
+
+
+def test_fitting_every_step_counts_each_text_and_the_tool_specs_once() -> None:
+    """``fit`` runs before every step over the whole history; with a real tokenizer that cost 8.6 ms
+    a step for 5,000 tokens. A text is counted once; the same spec objects are counted once."""
+    client = CountingClient()
+    budget = ContextBudget.for_client(client, WINDOW)
+    messages = [Message.system("sys"), *turn(1)]
+    for _ in range(5):
+        budget.fit(messages, list(TOOLS), OPTIONS)  # a new list of the same (frozen) specs, as each turn has
+    assert len(client.counted) == len(set(client.counted)) == len(messages) + 1
+    other = [TOOLS[0].model_copy(update={"description": "Read one whole file, as text, from the workspace."})]
+    assert budget.room(other, OPTIONS) != budget.room(TOOLS, OPTIONS), "other specs are counted again"

@@ -49,3 +49,32 @@ def test_config_command_prints_values_and_origins(workspace: Path) -> None:
     assert result.returncode == 0, result.stderr.decode()
     assert "backend = vllm    # env A2IA_BACKEND" in out and "max_steps = 3    # flag" in out
     assert "seed = 0    # default" in out and "api_key = ********" in out and "sk-secret" not in out
+
+
+# --- found by the fuzz suite (tests/fuzz/test_fuzz_config.py); each pins the input it found ----------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "model = " + "[" * 1000 + "]" * 1000,  # was RecursionError from the TOML parser
+        "seed = " + "1" * 4301,  # was ValueError: integer over Python's 4,300-digit limit
+    ],
+)
+def test_settings_files_toml_cannot_read_are_config_errors_naming_the_file(workspace: Path, text: str) -> None:
+    user_settings_file().parent.mkdir(parents=True)
+    user_settings_file().write_text(text)
+    with pytest.raises(ConfigError, match="not valid TOML") as caught:
+        resolve_settings(workspace=str(workspace))
+    assert str(user_settings_file()) in str(caught.value)
+
+
+@pytest.mark.parametrize(("text", "key"), [("backend = 1979-05-27T07:32:00Z", "backend"), ("max_steps = 0", "max_steps")])
+def test_an_invalid_value_names_the_file_it_came_from(workspace: Path, text: str, key: str) -> None:
+    # the message said "invalid setting: backend: Input should be 'auto', ..." without the file
+    project = project_settings_file(workspace)
+    project.parent.mkdir(parents=True)
+    project.write_text(text + "\n")
+    with pytest.raises(ConfigError, match=key) as caught:
+        resolve_settings(workspace=str(workspace))
+    assert str(project) in str(caught.value)

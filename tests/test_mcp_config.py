@@ -82,3 +82,30 @@ def test_cli_mcp_list_and_a_configured_server_in_a_turn(tmp_path: Path, workspac
     err = turn.stderr.decode()
     assert turn.returncode == 0, err
     assert "MCP server 'nope' is not available" in err and "⚙ secret_env [flaky]" in err
+
+
+# --- found by the fuzz suite (tests/fuzz/test_fuzz_config.py); each pins the input it found ----------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"1" * 4301,  # was ValueError: integer over Python's 4,300-digit limit (not a JSONDecodeError)
+        b"[" * 1991 + b"]" * 1991,  # was RecursionError
+        '{"mcpServers": {}}'.encode("utf-16"),
+    ],
+)
+def test_files_json_cannot_read_are_config_errors_naming_the_file(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "mcp.json"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError, match="not valid JSON") as caught:
+        read_config_file(path, {})
+    assert str(path) in str(caught.value)
+
+
+def test_a_server_nested_too_deeply_is_broken_not_fatal() -> None:
+    deep: object = "x"
+    for _ in range(5000):
+        deep = [deep]
+    broken = parse_server("deep", {"command": "run", "args": deep}, "cfg.json", {})
+    assert isinstance(broken, BrokenServer) and "cfg.json" in broken.error

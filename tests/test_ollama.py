@@ -6,6 +6,9 @@ No Ollama daemon can be installed here, so these replay its documented ``/api/ch
 
 from __future__ import annotations
 
+import json
+
+import httpx
 import pytest
 
 from a2ia.client.ollama import OllamaClient
@@ -145,3 +148,72 @@ async def test_no_daemon_is_backend_unavailable() -> None:
             await client.chat([Message.user("hi")])
         with pytest.raises(BackendUnavailable):
             await client.capabilities()
+
+
+# --- found by the fuzz suite (tests/fuzz/test_fuzz_ndjson.py); each pins the input it found ---------
+# These hand the client its body through httpx.MockTransport: the replay server writes JSON
+# the way Python does, and the bugs below are in bytes it would never send.
+
+DONE_LINE = b'{"model": "m", "created_at": "t", "message": {"role": "assistant", "content": ""}, "done": true}\n'
+
+
+async def mock_events(body: bytes, pieces: int = 1) -> list:
+    async def stream():
+        size = -(-len(body) // pieces)
+        for start in range(0, len(body), size):
+            yield body[start : start + size]
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=stream()))
+    async with OllamaClient("m", host="http://ollama.test:11434", transport=transport) as client:
+        return [e async for e in client.stream([Message.user("hi")])]
+
+
+@pytest.mark.parametrize("char", ["\x85", "\u2028", "\u2029"])
+@pytest.mark.parametrize("pieces", [1, 3, 200])
+async def test_a_raw_unicode_line_boundary_inside_a_string_keeps_the_line_whole(char: str, pieces: int) -> None:
+    # The library splits NDJSON with str.splitlines, which also breaks at these: thinking="\x85"
+    # (Ollama writes NEL raw) was cut mid-line, "Unterminated string" (BackendProtocolError)
+    line = json.dumps({"model": "m", "created_at": "t", "message": {"role": "assistant", "content": f"a{char}b", "thinking": char}, "done": False}, ensure_ascii=False)
+    events = await mock_events(line.encode() + b"\n" + DONE_LINE, pieces)
+    assert [e.text for e in events if isinstance(e, TextDelta)] == [f"a{char}b"]
+    assert [e.text for e in events if isinstance(e, ReasoningDelta)] == [char]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"NaN",  # was BackendUnavailable ("'float' object has no attribute 'get'"): the server did answer
+        b"[1]",
+        b'{"error": {"a": 1}}',  # the library's ResponseError raised TypeError on a non-string error
+        b'{"error": "[1]"}',  # ... and AttributeError on an error string that is JSON but not an object
+        b'{"model": "m", "message": {"role": "assistant", "content": 5}, "done": false}',
+        b"[" * 1991 + b"]" * 1991,
+    ],
+)
+async def test_lines_of_the_wrong_shape_are_protocol_errors(line: bytes) -> None:
+    with pytest.raises(BackendProtocolError):
+        await mock_events(line + b"\n" + DONE_LINE)
+
+
+async def test_lone_surrogates_and_negative_counts_are_made_valid() -> None:
+    line = b'{"model": "m", "created_at": "t", "message": {"role": "assistant", "content": "a\\ud800"}, "done": false}\n'
+    done = b'{"model": "m", "created_at": "t", "message": {"role": "assistant", "content": ""}, "done": true, "prompt_eval_count": -3}\n'
+    events = await mock_events(line + done)
+    assert events == [TextDelta(text="a\ufffd"), Usage(prompt_tokens=0, completion_tokens=0), Done(finish_reason="stop")]
+
+
+async def test_a_show_reply_that_is_not_an_object_is_a_protocol_error() -> None:
+    # body b"NaN" was BackendUnavailable ("ShowResponse() argument after ** must be a mapping, not float")
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=b"NaN"))
+    async with OllamaClient("m", host="http://ollama.test:11434", transport=transport) as client:
+        with pytest.raises(BackendProtocolError):
+            await client.capabilities()
+
+
+@pytest.mark.parametrize("length", [-5, 0, True, "4096"])
+async def test_a_context_length_that_is_not_a_positive_integer_is_passed_over(length) -> None:
+    # /api/show with context_length -5 gave Capabilities(context_length=-5); True gave 1
+    show = json.dumps({"model_info": {"general.architecture": "q", "q.context_length": length}}).encode()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=show))
+    async with OllamaClient("m", host="http://ollama.test:11434", transport=transport) as client:
+        assert (await client.capabilities()).context_length == client.num_ctx

@@ -12,6 +12,7 @@ import json
 import httpx
 import pytest
 
+from a2ia.client._sse import parse_data
 from a2ia.client.openai_compat import OpenAICompatClient
 from a2ia.client.vllm import VLLMClient
 from a2ia.errors import BackendHTTPError, BackendProtocolError, BackendUnavailable, ToolsNotSupported
@@ -189,3 +190,55 @@ async def test_two_tool_calls_in_one_reply() -> None:
     events = await events_of(client_for(server), [TOOL])
     calls = [e.call for e in events if isinstance(e, ToolCallReady)]
     assert [(c.id, c.arguments) for c in calls] == [("t0", {"path": "a"}), ("t1", {"path": "b"})]
+
+
+# --- found by the fuzz suite (tests/fuzz/test_fuzz_sse.py); each pins the input it found ----------
+
+
+@pytest.mark.parametrize("payload", ["1" * 4301, "[" * 1991 + "]" * 1991])
+def test_stream_events_json_cannot_read_are_protocol_errors(payload: str) -> None:
+    # were ValueError (integer over the 4,300-digit limit) and RecursionError (deep nesting)
+    with pytest.raises(BackendProtocolError, match="not JSON"):
+        parse_data(payload)
+
+
+async def test_a_lone_surrogate_escape_becomes_a_replacement_character() -> None:
+    # json.loads keeps "\ud800" as a lone surrogate, which cannot be written as UTF-8 (a session
+    # file, the terminal, an MCP server): it is replaced where the wire text enters
+    body = b'data: {"choices": [{"index": 0, "delta": {"content": "a\\ud800b"}}]}\n\n'
+    events = await events_of(client_for(Server(stream_response(body))))
+    assert [e.text for e in events if isinstance(e, TextDelta)] == ["a\ufffdb"]
+    assert parse_data('{"x": "\\ud83d\\ude00"}') == {"x": "\U0001f600"}  # a valid pair stays itself
+
+
+async def test_a_body_that_cannot_be_decoded_is_a_protocol_error() -> None:
+    # httpx.DecodingError escaped the client: pieces=[b'data: {}\n\n'], content-encoding deflate
+    async def body():
+        yield b"data: {}\n\n"
+
+    broken = httpx.Response(200, content=body(), headers={"content-type": "text/event-stream", "content-encoding": "deflate"})
+    with pytest.raises(BackendProtocolError, match="cannot be decoded"):
+        await events_of(client_for(Server(broken)))
+
+
+@pytest.mark.parametrize(
+    ("body", "model", "context"),
+    [
+        (b'{"data": [null]}', "unknown", None),  # was AttributeError: 'NoneType' object has no attribute 'get'
+        (b'{"data": [{"id": true}]}', "unknown", None),  # was a pydantic ValidationError (model_id=True)
+        (b'{"data": [{"id": "m", "max_model_len": -5}, {"id": "n"}]}', "m", None),
+        (b'{"data": [{"id": "m", "max_model_len": "4096"}]}', "m", None),
+        (b'{"data": [7, {"id": "n", "max_model_len": 2048}]}', "n", 2048),
+    ],
+)
+async def test_model_lists_of_the_wrong_shape_are_passed_over(body: bytes, model: str, context: int | None) -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body)))
+    caps = await OpenAICompatClient("http://testserver/v1", http=http).capabilities()
+    assert (caps.model_id, caps.context_length) == (model, context)
+
+
+@pytest.mark.parametrize("body", [b'{"data": 5}', b"[1]", b"[" * 1991 + b"]" * 1991])
+async def test_a_model_list_that_is_not_one_is_a_protocol_error(body: bytes) -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body)))
+    with pytest.raises(BackendProtocolError, match="model list"):
+        await OpenAICompatClient("http://testserver/v1", http=http).capabilities()

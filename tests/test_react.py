@@ -131,3 +131,52 @@ def test_any_text_parses_or_raises_the_typed_error(text: str) -> None:
         assert isinstance(step, (ReActAction, ReActFinal))
         if isinstance(step, ReActAction):
             assert step.tool in TOOLS and isinstance(step.arguments, dict)
+
+
+# --- found by the fuzz suite (tests/fuzz/test_fuzz_react.py); each pins the input it found -----------
+
+
+@pytest.mark.parametrize(
+    ("parse", "text"),
+    [
+        (parse_json, '{"a": ' + "9" * 4301 + "}"),  # was ValueError: integer over Python's 4,300-digit limit
+        (parse_json, "{" * 3000 + "}" * 3000),  # json-repair raised ValueError ("Input nesting exceeds ...")
+        (parse_free, "Action: read_file\nAction Input: " + "{" * 3000 + "}" * 3000),
+    ],
+)
+def test_json_the_parser_cannot_read_is_the_typed_error(parse, text: str) -> None:
+    with pytest.raises(ReActParseError) as caught:
+        parse(text, TOOLS)
+    assert type(caught.value) is ReActParseError
+
+
+def test_an_integer_over_the_digit_limit_is_repaired_into_a_string() -> None:
+    # was ValueError from json.loads; json-repair keeps the digits as a string
+    step = parse_free('Action: read_file\nAction Input: {"a": ' + "1" * 4301 + "}", TOOLS)
+    assert step == ReActAction("", "read_file", {"a": "1" * 4301})
+
+
+def test_unclosed_braces_are_scanned_in_linear_time() -> None:
+    # Each "{" was tried in turn and scanned to the end: 36,000 characters took 15 s (quadratic).
+    import time
+
+    started = time.perf_counter()
+    assert react.first_json_object('{"a":' * 20_000) is None
+    with pytest.raises(ReActParseError):
+        parse_json("x" + "{" * 100_000, TOOLS)
+    assert time.perf_counter() - started < 5  # about 0.1 s; the quadratic scan took minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ('{ {"a": 1}', '{"a": 1}'),  # the first brace never closes: the first one that does
+        ('x {"a": "}"} {"b": 2}', '{"a": "}"}'),
+        ('{"a": {"b": 1}', '{"b": 1}'),
+        ('{"s": "{"} {"t": 1}', '{"s": "{"}'),
+        ("no braces", None),
+        ("} {", None),
+    ],
+)
+def test_first_json_object(text: str, found: str | None) -> None:
+    assert react.first_json_object(text) == found

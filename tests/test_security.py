@@ -105,3 +105,19 @@ async def test_tool_output_cannot_change_approval_or_settings(workspace: Path) -
     assert [e.call.name for e in asked] == ["write_file"]
     assert isinstance(events[-1], TurnFailed) and events[-1].reason == "approval_denied"
     assert (policy.mode, tuple(policy.allow)) == ("ask", ()) and not (workspace / "x.txt").exists()
+
+
+def test_json_output_survives_text_no_encoder_can_write() -> None:
+    """A lone surrogate from a server's ``"\\ud800"`` escape: the JSON Lines stay one valid line each."""
+    import io
+
+    from a2ia.cli.render import JsonRenderer
+    from a2ia.types import TextDelta
+
+    out = io.StringIO()
+    renderer = JsonRenderer(out)
+    renderer.render(TextDelta(text="a\ud800b"))
+    renderer.render(TextDelta(text="é"))
+    lines = out.getvalue().splitlines()
+    assert [json.loads(line)["text"] for line in lines] == ["a\ud800b", "é"]
+    assert lines[0].isascii() and "é" in lines[1]

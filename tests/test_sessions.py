@@ -138,3 +138,60 @@ def test_slash_commands_in_a_script(workspace: Path) -> None:
     assert result.returncode == 0 and result.stdout.decode() == "hi\n"
     assert "/resume [ID|latest]" in err and "approval mode: auto-edit" in err and "ReAct prompting" in err
     assert "unknown command /nope" in err and "never" not in err
+
+
+# --- found by the fuzz suite (tests/fuzz/test_fuzz_sessions.py); each pins the input it found --------
+
+
+def test_lines_json_cannot_read_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    # a deeply nested line raised RecursionError; an integer over the digit limit is a ValueError
+    path = tmp_path / "deep.jsonl"
+    ok = b'{"type": "message", "message": {"role": "user", "content": "ok"}}\n'
+    path.write_bytes(b'{"type": "session", "id": "deep"}\n' + b"[" * 1991 + b"]" * 1991 + b"\n" + b"1" * 4301 + b"\n" + ok)
+    loaded = read_session(path)
+    assert [m.content for m in loaded.messages] == ["ok"] and len(loaded.warnings) == 2
+
+
+def test_header_fields_that_are_not_strings_are_left_out(tmp_path: Path) -> None:
+    # list_sessions sorted None against str (TypeError) and find_session called None.startswith
+    (tmp_path / "a.jsonl").write_bytes(b"")
+    (tmp_path / "b.jsonl").write_bytes(b'{"type": "session", "created": null}\n')
+    (tmp_path / "c.jsonl").write_bytes(b'{"type": "session", "id": null, "model": 5}\n')
+    loaded = read_session(tmp_path / "c.jsonl")
+    assert loaded.header == {"type": "session"} and len(loaded.warnings) == 2
+    infos = list_sessions(tmp_path)
+    assert sorted(i.id for i in infos) == ["a", "b", "c"] and all(isinstance(i.created, str) for i in infos)
+    assert find_session("c", tmp_path) == tmp_path / "c.jsonl"
+
+
+def test_a_lone_surrogate_is_saved_and_read_back(tmp_path: Path) -> None:
+    # Message(content='\ud800') made SessionFile.append raise UnicodeEncodeError (pydantic's JSON
+    # mode, then a UTF-8 file); JSON carries one as the escape "\ud800", which is how it is written
+    session = Session(id="sur", file=SessionFile.create("sur", {"model": "\udfff"}, tmp_path))
+    written = [
+        Message.user("\ud800"),
+        Message(role="assistant", tool_calls=(ToolCall(id="c", name="read_file", arguments={"\ud800": None}),)),
+        Message.user("ok \u2028 \x85 \U0001f600"),
+    ]
+    for message in written:
+        session.append(message)
+    session.close()
+    assert session.save_error is None
+    loaded = read_session(tmp_path / "sur.jsonl")
+    assert loaded.messages == written and loaded.header["model"] == "\udfff" and not loaded.warnings
+
+
+def test_resuming_a_file_cut_mid_line_does_not_glue_the_next_message_onto_it(tmp_path: Path) -> None:
+    """A crash mid-write leaves half a line; a resumed session's first message must survive."""
+    file = SessionFile.create("cut", {"backend": "scripted"}, tmp_path)
+    file.append(Message.user("first"))
+    file.close()
+    path = tmp_path / "cut.jsonl"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"type": "message", "message": {"role": "assistant", "content": "half')
+    resumed = SessionFile.reopen(path)
+    resumed.append(Message.user("after the crash"))
+    resumed.close()
+    loaded = read_session(path)
+    assert [m.content for m in loaded.messages] == ["first", "after the crash"]
+    assert not loaded.warnings

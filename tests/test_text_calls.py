@@ -94,3 +94,38 @@ def test_string_arguments_are_parsed_and_bad_ones_reported() -> None:
     assert call.arguments == {"path": "a"}
     (bad,) = parse_text_calls('{"name": "read_file", "arguments": "{oops"}', TOOLS)
     assert bad.arguments_error and "not valid JSON" in bad.arguments_error
+
+
+# --- found by the fuzz suite (tests/fuzz/test_fuzz_text_calls.py); each pins the input it found -------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 1991 + "]" * 1991,  # was RecursionError
+        "```json\n" + "1" * 4301 + "\n```",  # was ValueError: integer over Python's 4,300-digit limit
+        '{"name": ["read_file"], "arguments": {}}',  # was TypeError: unhashable type: 'list'
+        '<tool_call>{"name": {"a": 1}}</tool_call>',
+        '{"name": "read_file", "arguments": "' + "[" * 3000 + '"}',
+    ],
+)
+def test_text_that_json_cannot_read_is_not_a_call(text: str) -> None:
+    calls = parse_text_calls(text, TOOLS)
+    assert calls == [] or all(c.arguments_error for c in calls)
+
+
+async def test_text_that_json_cannot_read_is_released_unchanged() -> None:
+    text = "<tool_call>" + "[" * 1991 + "]" * 1991 + "</tool_call>"
+    events = await run([text[:50], text[50:]])
+    assert text_of(events) == text and calls_of(events) == []
+
+
+async def test_the_text_before_a_call_does_not_depend_on_the_cuts() -> None:
+    # The space before the tag was kept when it came in the same delta as "0", dropped when the
+    # delta began with it: '0' + ' <tool_call>…' gave "0", '0 <tool_call>…' gave "0 ".
+    block = '<tool_call>{"name": "read_file", "arguments": {}}</tool_call>'
+    for pieces in (["0 " + block], ["0", " " + block], ["0 ", block], ["0", " ", block]):
+        events = await run(pieces)
+        assert text_of(events) == "0 " and [c.name for c in calls_of(events)] == ["read_file"]
+    events = await run(["  ", block])  # only whitespace before the call: still dropped
+    assert text_of(events) == "" and len(calls_of(events)) == 1

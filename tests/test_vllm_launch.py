@@ -24,8 +24,7 @@ from a2ia.config import Settings
 from a2ia.engines.vllm_launch import plan_vllm
 from a2ia.errors import BackendUnavailable, ConfigError
 
-from conftest import VLLM_CPU_ARGS, vllm_cpu_env
-from servers import free_port
+from servers import VLLM_CPU_ARGS, free_port, vllm_cpu_env
 
 ROOT = Path(__file__).resolve().parent.parent
 A2IA_CLI = str(Path(sys.executable).with_name("a2ia-cli"))

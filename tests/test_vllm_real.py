@@ -8,7 +8,7 @@ from a2ia.client.vllm import VLLMClient
 from a2ia.errors import ToolsNotSupported
 from a2ia.types import ChatOptions, Message, ToolSpec
 
-from conftest import vllm_process
+from servers import vllm_process
 
 pytestmark = pytest.mark.anyio
 TOOL = ToolSpec(name="list_dir", input_schema={"type": "object", "properties": {"path": {"type": "string", "maxLength": 32}}})

@@ -19,8 +19,7 @@ from a2ia.engines.vllm_server import VLLMServer, likely_cause, phase_of
 from a2ia.errors import BackendUnavailable
 from a2ia.types import ChatOptions, Message
 
-from conftest import VLLM_HINT
-from servers import free_port
+from servers import VLLM_HINT, free_port
 
 pytestmark = pytest.mark.anyio
 

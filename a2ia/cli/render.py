@@ -101,11 +101,18 @@ class JsonRenderer:
         self.out = out
 
     def _line(self, record: dict) -> None:
-        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        line = json.dumps(record, ensure_ascii=False, default=str)
+        if not line.isascii():
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: written with ASCII escapes instead
+                line = json.dumps(record, default=str)
+        self.out.write(line + "\n")
         self.out.flush()
 
     def render(self, event: Event) -> None:
-        self._line(event.model_dump(mode="json"))
+        # Python mode: pydantic's JSON mode raises on a lone surrogate; json.dumps copes.
+        self._line(event.model_dump())
 
     def render_prompt(self, text: str) -> None:
         self._line({"kind": "user", "text": text})

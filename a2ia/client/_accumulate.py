@@ -13,13 +13,34 @@ choice's ``finish_reason`` arrives (or the stream ends); only then is it parsed 
 from __future__ import annotations
 
 import json
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import json_repair
-
+from a2ia.errors import BackendProtocolError
 from a2ia.types import Done, ReasoningDelta, StreamEvent, TextDelta, ToolCall, ToolCallReady, Usage
+
+
+def _repair(text: str) -> Any:
+    """``json_repair.loads``, imported only when a reply's JSON is broken (it is not free at startup).
+
+    ``None`` when even the repair fails (it raises on some inputs, e.g. very deep nesting).
+    """
+    import json_repair
+
+    try:
+        return json_repair.loads(text)
+    except Exception:  # noqa: BLE001 - a repair that fails is no repair; the caller reports the JSON error
+        return None
+
+
+def _json_error(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at character {exc.pos}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)  # e.g. an integer over Python's digit limit
 
 
 @dataclass
@@ -46,10 +67,10 @@ def parse_arguments(raw: str | Mapping[str, Any] | None, *, repair: bool = True)
         return {}, None
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        repaired = json_repair.loads(text) if repair and text.startswith("{") else None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, an integer over the digit limit, deep nesting
+        repaired = _repair(text) if repair and text.startswith("{") else None
         if not isinstance(repaired, dict):
-            return {}, f"arguments are not valid JSON ({exc.msg} at character {exc.pos}): {text[:200]}"
+            return {}, f"arguments are not valid JSON ({_json_error(exc)}): {text[:200]}"
         value = repaired
     if value is None:
         return {}, None
@@ -68,26 +89,33 @@ class ChunkAccumulator:
         self._finished = False
 
     def feed(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
+        """The events ``chunk`` completes; a chunk not of the OpenAI shape is a ``BackendProtocolError``."""
         events: list[StreamEvent] = []
-        usage = chunk.get("usage")
+        chunk = _expect(chunk, Mapping, "chunk", {})
+        usage = _expect(chunk.get("usage"), Mapping, "usage", None)
         if usage:
             self._usage = Usage(
-                prompt_tokens=int(usage.get("prompt_tokens") or 0),
-                completion_tokens=int(usage.get("completion_tokens") or 0),
+                prompt_tokens=_count(usage.get("prompt_tokens"), "usage.prompt_tokens"),
+                completion_tokens=_count(usage.get("completion_tokens"), "usage.completion_tokens"),
             )
-        for choice in chunk.get("choices") or ():
-            if choice.get("index", 0) != 0:
+        for choice in _expect(chunk.get("choices"), _ARRAY, "choices", ()):
+            choice = _expect(choice, Mapping, "choice", {})
+            if choice.get("index") not in (None, 0):
                 continue  # a2ia asks for one choice; ignore any others
-            delta = choice.get("delta") or {}
-            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            delta = _expect(choice.get("delta"), Mapping, "delta", {})
+            reasoning = _expect(delta.get("reasoning_content"), str, "delta.reasoning_content", "") or _expect(
+                delta.get("reasoning"), str, "delta.reasoning", ""
+            )
             if reasoning:
                 events.append(ReasoningDelta(text=reasoning))
-            if delta.get("content"):
-                events.append(TextDelta(text=delta["content"]))
-            for part in delta.get("tool_calls") or ():
-                self._add_call_delta(part)
-            if choice.get("finish_reason"):
-                self._finish_reason = choice["finish_reason"]
+            content = _expect(delta.get("content"), str, "delta.content", "")
+            if content:
+                events.append(TextDelta(text=content))
+            for part in _expect(delta.get("tool_calls"), _ARRAY, "delta.tool_calls", ()):
+                self._add_call_delta(_expect(part, Mapping, "tool call delta", {}))
+            finish_reason = _expect(choice.get("finish_reason"), str, "finish_reason", "")
+            if finish_reason:
+                self._finish_reason = finish_reason
                 events.extend(self._flush_calls())
         return events
 
@@ -103,19 +131,20 @@ class ChunkAccumulator:
         return events
 
     def _add_call_delta(self, part: Mapping[str, Any]) -> None:
-        index = int(part.get("index") or 0)
+        index = _count(part.get("index"), "tool call index")
         call = self._calls.setdefault(index, _PartialCall())
-        if part.get("id") and not call.id:
-            call.id = part["id"]
-        function = part.get("function") or {}
-        name = function.get("name")
+        call_id = _expect(part.get("id"), str, "tool call id", "")
+        if call_id and not call.id:
+            call.id = call_id
+        function = _expect(part.get("function"), Mapping, "tool call function", {})
+        name = _expect(function.get("name"), str, "tool call name", "")
         if name and name != call.name:
             # Servers that repeat the name send the same string again: keep one copy.
             call.name = name if not call.name else call.name + name
         arguments = function.get("arguments")
         if isinstance(arguments, Mapping):
             call.arguments = [json.dumps(arguments)]
-        elif arguments:
+        elif _expect(arguments, str, "tool call arguments", ""):
             call.arguments.append(arguments)
 
     def _flush_calls(self) -> list[StreamEvent]:
@@ -135,3 +164,29 @@ class ChunkAccumulator:
             events.append(ToolCallReady(call=call))
         self._calls.clear()
         return events
+
+
+_ARRAY = (list, tuple)
+_KIND_NAMES: dict[Any, str] = {Mapping: "an object", _ARRAY: "an array", str: "a string"}
+
+
+def _expect(value: Any, kind: Any, what: str, default: Any) -> Any:
+    """``value`` if it is a ``kind``, ``default`` if it is missing (``None``), else ``BackendProtocolError``."""
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        raise BackendProtocolError(f"the server sent a chunk whose {what} is not {_KIND_NAMES[kind]}: {reprlib.repr(value)}")
+    return value
+
+
+def _count(value: Any, what: str) -> int:
+    """A token count or an index: a non-negative integer (a digit string is read), ``None`` is 0."""
+    if value is None:
+        return 0
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BackendProtocolError(f"the server sent a chunk whose {what} is not a count: {reprlib.repr(value)}")
+    return value

@@ -15,9 +15,9 @@ of a ``message:`` reply to nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from a2ia.types import Message, ToolSpec
+from a2ia.types import Message, ToolCall, ToolSpec
 
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
@@ -51,8 +51,25 @@ def tools_block(tools: Sequence[ToolSpec]) -> str:
     )
 
 
-def render(messages: Sequence[Message], tools: Sequence[ToolSpec]) -> str:
-    """The whole prompt, ending with an open assistant turn."""
+def arguments_text(call: ToolCall, written: Mapping[str, str] | None = None) -> str:
+    """A call's arguments in the prompt: as the model wrote them if known and still the same
+    arguments, else ``json.dumps``. Repeating the model's own text (``{ "path": "." }``) keeps
+    the KV cache of that step valid; a re-serialised copy (``{"path": "."}``) would not be."""
+    text = written.get(call.id) if written else None
+    if text is not None:
+        try:
+            if json.loads(text) == call.arguments:
+                return text
+        except ValueError:
+            pass
+    return json.dumps(call.arguments)
+
+
+def render(messages: Sequence[Message], tools: Sequence[ToolSpec], written: Mapping[str, str] | None = None) -> str:
+    """The whole prompt, ending with an open assistant turn.
+
+    ``written``: call id → arguments text as the model wrote it (see ``arguments_text``).
+    """
     out: list[str] = []
     system_text = "\n\n".join(m.content for m in messages if m.role == "system")
     if tools:
@@ -66,7 +83,7 @@ def render(messages: Sequence[Message], tools: Sequence[ToolSpec]) -> str:
             parts = []
             if message.content:
                 parts.append(f"{MESSAGE_PREFIX}\n{message.content}" if tools else message.content)
-            parts += [f"{call_prefix(c.name)}\n{json.dumps(c.arguments)}" for c in message.tool_calls]
+            parts += [f"{call_prefix(c.name)}\n{arguments_text(c, written)}" for c in message.tool_calls]
             out.append(f"{IM_START}assistant\n" + "\n".join(parts) + f"{IM_END}\n")
         elif message.role == "tool":
             out.append(f"{IM_START}tool\n{call_prefix(message.name or 'unknown')} returned:\n{message.content}{IM_END}\n")

@@ -6,6 +6,7 @@ Only parsing lives here; turning chunks into events is ``_accumulate``'s job.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +16,24 @@ from httpx_sse import EventSource, SSEError
 from a2ia.errors import BackendHTTPError, BackendProtocolError
 
 DONE = "[DONE]"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def scrub_surrogates(value: Any) -> Any:
+    """``value`` with each lone UTF-16 surrogate in its strings replaced by U+FFFD.
+
+    JSON may escape one (``"\\ud800"``) and Python's parser keeps it, but such a string cannot
+    be written as UTF-8: not to the terminal, a session file or an MCP server. Wire text stops
+    being wire text here, so it is made valid Unicode here.
+    """
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [scrub_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {scrub_surrogates(k): scrub_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def parse_data(data: str) -> dict[str, Any] | None:
@@ -28,15 +47,21 @@ def parse_data(data: str) -> dict[str, Any] | None:
         return None
     try:
         chunk = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BackendProtocolError(f"the server sent a stream event that is not JSON ({exc.msg}): {text[:200]}") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, an integer over the digit limit, deep nesting
+        why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise BackendProtocolError(f"the server sent a stream event that is not JSON ({why}): {text[:200]}") from None
     if not isinstance(chunk, dict):
         raise BackendProtocolError(f"the server sent a stream event that is not a JSON object: {text[:200]}")
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            chunk = scrub_surrogates(chunk)
+        except RecursionError:
+            raise BackendProtocolError(f"the server sent a stream event nested too deeply: {text[:200]}") from None
     error = chunk.get("error")
     if error:
         message = error.get("message", str(error)) if isinstance(error, dict) else str(error)
         code = error.get("code") if isinstance(error, dict) else None
-        status = code if isinstance(code, int) else 500
+        status = code if isinstance(code, int) and not isinstance(code, bool) and 400 <= code <= 599 else 500
         raise BackendHTTPError(f"the server reported an error mid-stream: {message}", status=status, body=text[:2000])
     return chunk
 

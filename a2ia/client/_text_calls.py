@@ -41,8 +41,8 @@ def partial_suffix(text: str, marker: str) -> int:
 
 
 def _as_call(obj: Any, names: set[str], index: int) -> ToolCall | None:
-    if not isinstance(obj, dict) or obj.get("name") not in names:
-        return None
+    if not isinstance(obj, dict) or not isinstance(obj.get("name"), str) or obj["name"] not in names:
+        return None  # a name that is not a string (a list, an object) names no tool, and cannot be looked up
     raw = obj.get("arguments", obj.get("parameters", {}))
     arguments, error = parse_arguments(raw if isinstance(raw, (str, dict)) or raw is None else json.dumps(raw))
     return ToolCall(id=f"text_call_{index}", name=obj["name"], arguments=arguments, arguments_error=error)
@@ -63,7 +63,7 @@ def parse_text_calls(text: str, tools: Iterable[ToolSpec]) -> list[ToolCall]:
     for index, body in enumerate(bodies):
         try:
             obj = json.loads(body)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # JSONDecodeError, an integer over the digit limit, deep nesting
             return []
         objs = obj if isinstance(obj, list) else [obj]
         for item in objs:
@@ -115,7 +115,9 @@ async def _recover(events: AsyncIterator[StreamEvent], tools: Sequence[ToolSpec]
             calls = [] if native_calls else parse_text_calls(held[start:], tools)
             if calls:
                 before = held[:start]
-                if before.strip():
+                # Whitespace alone before the calls is dropped only if no text went out yet; after
+                # text it is kept, so the text does not depend on where the deltas were cut.
+                if before.strip() or (before and released):
                     yield TextDelta(text=before)
                 for call in calls:
                     yield ToolCallReady(call=call)

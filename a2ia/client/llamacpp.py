@@ -6,8 +6,9 @@ OpenAI-shaped chunks to the event loop, where the shared ``ChunkAccumulator`` tu
 
 Tool calls (ChatML models, see ``_chatml`` for the prompt convention):
 
-* ``tool_choice="auto"``: a grammar restricts the reply's first words to ``message:`` or
-  ``functions.<name>:``, so the model decides between answering and calling one offered tool.
+* ``tool_choice="auto"``: the reply's first words are restricted to ``message:`` or
+  ``functions.<name>:`` (token by token, see ``_decision``; a grammar where the tokenizer does
+  not allow that), so the model decides between answering and calling one offered tool.
   An answer then streams freely; a call's arguments are generated under a JSON-schema grammar
   from the tool's input schema, so they always parse and fit the schema.
 * ``"required"``: the same, without the ``message:`` alternative.
@@ -19,7 +20,10 @@ Every string in a grammar is bounded (``_schema.bound_strings``): a tiny model u
 with an unbounded string can loop until ``max_tokens``.
 
 One ``Llama`` per client, guarded by a lock (llama.cpp contexts are not thread-safe); its KV
-cache is reused across turns for the prompt prefix they share.
+cache is reused across turns for the prompt prefix they share. Two things keep that prefix
+whole (measured by ``benchmarks/bench_embedded.py``, P4): prompts are passed as tokens that keep
+the cache's own tokenization of text it already holds (``_kv_prefix``), and a tool call in the
+history is rendered with the arguments exactly as the model wrote them, not re-serialised.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import aclosing
 from pathlib import Path
@@ -34,7 +39,7 @@ from typing import Any
 
 import anyio
 
-from a2ia.client import _chatml
+from a2ia.client import _chatml, _decision, _kv_prefix
 from a2ia.client._accumulate import ChunkAccumulator
 from a2ia.client._schema import arguments_schema, bound_strings
 from a2ia.client._thread_stream import iterate_in_thread
@@ -44,6 +49,7 @@ from a2ia.types import Capabilities, ChatOptions, Message, StreamEvent, ToolSpec
 
 DEFAULT_MAX_TOKENS = 1024
 MAX_CALL_TOKENS = 512
+REMEMBERED_CALLS = 256
 
 
 def _chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
@@ -69,6 +75,10 @@ class LlamaCppClient(LLMClient):
         self._lock = threading.Lock()
         self._load_lock = anyio.Lock()
         self._chatml = False
+        # call id -> its arguments as the model wrote them, so the next prompt repeats that text
+        # (and its tokens stay in the KV cache) instead of a re-serialised copy.
+        self._written_arguments: OrderedDict[str, str] = OrderedDict()
+        self._alternatives: dict[tuple[str, ...], list[list[int]] | None] = {}  # decision prefixes -> tokens
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -161,14 +171,36 @@ class LlamaCppClient(LLMClient):
             yield from start()
         except ValueError as exc:
             if "exceed context window" in str(exc):
-                raise ContextOverflow(
-                    f"the conversation no longer fits the model's context ({self.n_ctx} tokens): {exc}",
-                    hint="start a new session, or raise the context with A2IA_N_CTX",
-                ) from None
+                raise self._overflow(str(exc)) from None
             raise
 
-    def _complete(self, llama: Any, prompt: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        return self._guarded(lambda: llama.create_completion(prompt=prompt, stream=True, **kwargs))
+    def _overflow(self, detail: str) -> ContextOverflow:
+        return ContextOverflow(
+            f"the conversation no longer fits the model's context ({self.n_ctx} tokens): {detail}",
+            hint="start a new session, or raise the context with A2IA_N_CTX",
+        )
+
+    def _complete(
+        self, llama: Any, prompt: str, counted: list[int] | None = None, **kwargs: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Stream a completion of ``prompt``, passed as tokens that reuse the KV cache (``_kv_prefix``).
+
+        The tokens are computed when the stream starts, after any earlier step has run. Their
+        number is appended to ``counted`` (the request's usage).
+        """
+
+        def start() -> Iterator[dict[str, Any]]:
+            tokens = _kv_prefix.prompt_tokens(llama, prompt)
+            if counted is not None:
+                counted.append(len(tokens))
+            return llama.create_completion(prompt=tokens, stream=True, **kwargs)
+
+        return self._guarded(start)
+
+    def _remember_arguments(self, call_id: str, text: str) -> None:
+        self._written_arguments[call_id] = text
+        while len(self._written_arguments) > REMEMBERED_CALLS:
+            self._written_arguments.popitem(last=False)
 
     def _generate(
         self,
@@ -182,14 +214,15 @@ class LlamaCppClient(LLMClient):
         if not self._chatml:
             yield from self._generate_with_template(llama, messages, options, cancelled)
             return
-        prompt = _chatml.render(messages, tools)
+        prompt = _chatml.render(messages, tools, written=self._written_arguments)
         sampling = self._sampling(options, cancelled)
         produced = 0
+        counted: list[int] = []
         target: str | None = None
         if tools:
             choice = options.tool_choice
             if choice in ("auto", "required"):
-                target = self._decide(llama, prompt, tools, allow_message=choice == "auto")
+                target = self._decide(llama, prompt, tools, allow_message=choice == "auto", counted=counted)
             else:
                 target = choice
         if target is None:
@@ -200,6 +233,7 @@ class LlamaCppClient(LLMClient):
             for piece in self._complete(
                 llama,
                 body,
+                counted,
                 max_tokens=options.max_tokens or DEFAULT_MAX_TOKENS,
                 stop=[*_chatml.STOP, *options.stop],
                 **sampling,
@@ -214,18 +248,19 @@ class LlamaCppClient(LLMClient):
             spec = next(t for t in tools if t.name == target)
             call_prompt = prompt + _chatml.call_prefix(target) + "\n"
             grammar = self._grammar(json.dumps(arguments_schema(spec.input_schema)))
-            pieces = list(self._complete(llama, call_prompt, max_tokens=MAX_CALL_TOKENS, grammar=grammar, **sampling))
+            pieces = list(self._complete(llama, call_prompt, counted, max_tokens=MAX_CALL_TOKENS, grammar=grammar, **sampling))
             produced += len(pieces)
             arguments = "".join(p["choices"][0].get("text") or "" for p in pieces)
+            call_id = f"call_{uuid.uuid4().hex[:12]}"
+            self._remember_arguments(call_id, arguments)
             call = {
                 "index": 0,
-                "id": f"call_{uuid.uuid4().hex[:12]}",
+                "id": call_id,
                 "type": "function",
                 "function": {"name": target, "arguments": arguments},
             }
             yield _chunk({"tool_calls": [call]}, "tool_calls")
-        prompt_tokens = len(llama.tokenize(prompt.encode(), special=True))
-        yield {"choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": produced}}
+        yield {"choices": [], "usage": {"prompt_tokens": counted[0] if counted else 0, "completion_tokens": produced}}
 
     def _generate_with_template(
         self, llama: Any, messages: Sequence[Message], options: ChatOptions, cancelled: threading.Event
@@ -257,18 +292,41 @@ class LlamaCppClient(LLMClient):
             return LlamaGrammar.from_string(gbnf, verbose=False)
         return LlamaGrammar.from_json_schema(schema_json, verbose=False)
 
-    def _decide(self, llama: Any, prompt: str, tools: list[ToolSpec], *, allow_message: bool) -> str | None:
-        """Constrain the reply's first words to ``message:`` or ``functions.<name>:``.
+    def _decide(
+        self, llama: Any, prompt: str, tools: list[ToolSpec], *, allow_message: bool, counted: list[int]
+    ) -> str | None:
+        """Choose between ``message:`` and ``functions.<name>:`` (see ``_decision``).
 
         Returns the tool to call, or ``None`` to answer. Greedy (temperature 0), as the choice
         of what to do should not be left to sampling noise.
         """
-        alternatives = [_chatml.call_prefix(t.name) for t in tools]
+        targets: list[str | None] = [t.name for t in tools]
+        texts = [_chatml.call_prefix(t.name) for t in tools]
         if allow_message:
-            alternatives.append(_chatml.MESSAGE_PREFIX)
-        grammar = self._grammar(gbnf="root ::= " + " | ".join(json.dumps(a) for a in alternatives))
+            targets.append(None)
+            texts.append(_chatml.MESSAGE_PREFIX)
+        key = tuple(texts)
+        if key not in self._alternatives:
+            if len(self._alternatives) > 64:
+                self._alternatives.clear()
+            self._alternatives[key] = _decision.alternative_tokens(llama, texts)
+        alternatives = self._alternatives[key]
+        if alternatives is None:
+            return self._decide_by_grammar(llama, prompt, tools, texts, counted)
+        tokens = _kv_prefix.prompt_tokens(llama, prompt)
+        counted.append(len(tokens))
+        needed = len(tokens) + max(len(a) for a in alternatives)
+        if needed >= self.n_ctx:
+            raise self._overflow(f"the prompt needs {needed} tokens")
+        return targets[_decision.choose(llama, tokens, alternatives)]
+
+    def _decide_by_grammar(
+        self, llama: Any, prompt: str, tools: list[ToolSpec], texts: list[str], counted: list[int]
+    ) -> str | None:
+        """The same decision under a GBNF grammar, for a tokenizer ``_decision`` cannot use."""
+        grammar = self._grammar(gbnf="root ::= " + " | ".join(json.dumps(a) for a in texts))
         text = "".join(
             p["choices"][0].get("text") or ""
-            for p in self._complete(llama, prompt, max_tokens=32, temperature=0.0, grammar=grammar, seed=self.seed)
+            for p in self._complete(llama, prompt, counted, max_tokens=32, temperature=0.0, grammar=grammar, seed=self.seed)
         )
         return next((t.name for t in tools if text.strip() == _chatml.call_prefix(t.name)), None)

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import ollama
 
+from a2ia.client._sse import scrub_surrogates
 from a2ia.client.base import LLMClient
 from a2ia.errors import (
     BackendHTTPError,
@@ -68,6 +69,67 @@ def tool_to_ollama(tool: ToolSpec) -> dict[str, Any]:
     }
 
 
+# Unicode line boundaries other than \n that ``str.splitlines`` (so httpx's ``aiter_lines``, which the
+# ollama library reads NDJSON with) splits on, as UTF-8. Ollama's JSON encoder escapes U+2028 and
+# U+2029 but writes NEL (U+0085) raw; other servers may write all three raw. Inside a JSON string
+# (the only place they may appear in valid JSON) the escape ``\uXXXX`` means the same character.
+_RAW_BREAKS = {b"\xc2\x85": b"\\u0085", b"\xe2\x80\xa8": b"\\u2028", b"\xe2\x80\xa9": b"\\u2029"}
+_BREAK_PREFIXES = (b"\xc2", b"\xe2", b"\xe2\x80")
+
+
+class _EscapedLines(httpx.AsyncByteStream):
+    """A body with the raw Unicode line boundaries of ``_RAW_BREAKS`` escaped, across chunk cuts."""
+
+    def __init__(self, inner: httpx.AsyncByteStream) -> None:
+        self._inner = inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        carry = b""
+        async for chunk in self._inner:
+            data = carry + chunk
+            carry = b""
+            for prefix in sorted(_BREAK_PREFIXES, key=len, reverse=True):
+                if data.endswith(prefix):  # the start of a boundary cut by the chunking: wait for the rest
+                    data, carry = data[: -len(prefix)], prefix
+                    break
+            for raw, escaped in _RAW_BREAKS.items():
+                data = data.replace(raw, escaped)
+            if data:
+                yield data
+        if carry:
+            yield carry
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class _KeepLinesWhole(httpx.AsyncBaseTransport):
+    """Wraps the transport so that each NDJSON line reaches the ollama library whole.
+
+    The library splits the body with ``aiter_lines`` (``str.splitlines``), which also breaks at
+    U+0085, U+2028 and U+2029: a reply containing one was cut mid-JSON and failed to parse.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if response.headers.get("content-encoding", "identity").strip().lower() not in ("", "identity"):
+            return response  # compressed bytes: nothing to escape at this level
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        return httpx.Response(
+            status_code=response.status_code,
+            headers=response.headers,
+            stream=_EscapedLines(stream),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class OllamaClient(LLMClient):
     def __init__(
         self,
@@ -85,8 +147,8 @@ class OllamaClient(LLMClient):
         self.num_ctx = num_ctx
         self.keep_alive = keep_alive
         self.think = think
-        extra = {"transport": transport} if transport is not None else {}
-        self._client = ollama.AsyncClient(host=self.host, timeout=timeout, **extra)
+        inner = transport if transport is not None else httpx.AsyncHTTPTransport()
+        self._client = ollama.AsyncClient(host=self.host, timeout=timeout, transport=_KeepLinesWhole(inner))
         self._show: dict[str, Any] | None = None
 
     async def aclose(self) -> None:
@@ -121,8 +183,17 @@ class OllamaClient(LLMClient):
             return BackendUnavailable(f"the connection to Ollama at {self.host} was lost mid-reply: {exc}")
         if isinstance(exc, httpx.TimeoutException):
             return BackendUnavailable(f"Ollama at {self.host} timed out ({type(exc).__name__})")
-        if isinstance(exc, (json.JSONDecodeError, ValueError)):
+        if isinstance(exc, httpx.DecodingError):
+            return BackendProtocolError(f"Ollama at {self.host} sent a body that cannot be decoded: {exc}")
+        if isinstance(exc, json.JSONDecodeError) or (isinstance(exc, ValueError) and "integer string conversion" in str(exc)):
             return BackendProtocolError(f"Ollama at {self.host} sent a line that is not valid JSON: {exc}")
+        if isinstance(exc, (ValueError, TypeError, AttributeError, KeyError, RecursionError)):
+            # The library parses each line and builds its models from it: a line of the wrong
+            # shape (an array, a field of the wrong type, nesting too deep) fails in there.
+            first = str(exc).splitlines()[0][:300] if str(exc) else ""
+            return BackendProtocolError(
+                f"Ollama at {self.host} sent a reply that does not have the Ollama API's shape ({type(exc).__name__}: {first})"
+            )
         return BackendUnavailable(f"talking to Ollama at {self.host} failed: {exc}")
 
     # --- discovery ---------------------------------------------------------------------------
@@ -143,7 +214,8 @@ class OllamaClient(LLMClient):
         info = shown.get("modelinfo") or shown.get("model_info") or {}
         arch = info.get("general.architecture", "")
         model_ctx = info.get(f"{arch}.context_length")
-        context = min(self.num_ctx, model_ctx) if isinstance(model_ctx, int) else self.num_ctx
+        usable = isinstance(model_ctx, int) and not isinstance(model_ctx, bool) and model_ctx > 0
+        context = min(self.num_ctx, model_ctx) if usable else self.num_ctx
         return Capabilities(
             native_tools="tools" in caps,
             constrained_decoding=True,
@@ -192,20 +264,22 @@ class OllamaClient(LLMClient):
             async for part in parts:
                 message = part.message
                 if message.thinking:
-                    yield ReasoningDelta(text=message.thinking)
+                    yield ReasoningDelta(text=scrub_surrogates(message.thinking))
                 if message.content:
-                    yield TextDelta(text=message.content)
+                    yield TextDelta(text=scrub_surrogates(message.content))
                 for tool_call in message.tool_calls or ():
                     yield ToolCallReady(
                         call=ToolCall(
                             id=f"call_{calls}",
-                            name=tool_call.function.name,
-                            arguments=dict(tool_call.function.arguments or {}),
+                            name=scrub_surrogates(tool_call.function.name),
+                            arguments=scrub_surrogates(dict(tool_call.function.arguments or {})),
                         )
                     )
                     calls += 1
                 if part.done:
-                    yield Usage(prompt_tokens=part.prompt_eval_count or 0, completion_tokens=part.eval_count or 0)
+                    yield Usage(
+                        prompt_tokens=max(part.prompt_eval_count or 0, 0), completion_tokens=max(part.eval_count or 0, 0)
+                    )
                     yield Done(finish_reason="tool_calls" if calls else (part.done_reason or "stop"))
                     return
         except Exception as exc:  # noqa: BLE001 - every library error is translated here

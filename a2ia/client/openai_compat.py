@@ -65,7 +65,7 @@ def _error_message(body: str) -> str | None:
     """The human part of an error body: OpenAI's ``{"error": {"message"}}`` or FastAPI's ``detail``."""
     try:
         detail = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(detail, dict):
         return None
@@ -115,18 +115,30 @@ class OpenAICompatClient(LLMClient):
             return
         response = await self._send(self._http.build_request("GET", f"{self.base_url}/models", headers=self._headers))
         try:
-            await response.aread()
+            try:
+                await response.aread()
+            except httpx.DecodingError as exc:
+                raise BackendProtocolError(f"{self.base_url}/models sent a body that cannot be decoded: {exc}") from None
+            except httpx.HTTPError as exc:
+                raise BackendUnavailable(f"reading {self.base_url}/models failed: {exc or type(exc).__name__}") from None
             await self._raise_for_status(response)
             try:
-                entries = response.json().get("data") or []
-            except (ValueError, AttributeError):
-                raise BackendProtocolError(f"{self.base_url}/models did not answer with a JSON model list") from None
+                listing = response.json()
+            except (ValueError, RecursionError):
+                listing = None
+            entries = listing.get("data") if isinstance(listing, dict) else None
+            if not isinstance(entries, list) and not (isinstance(listing, dict) and entries is None):
+                raise BackendProtocolError(f"{self.base_url}/models did not answer with a JSON model list")
         finally:
             await response.aclose()
-        chosen = next((e for e in entries if e.get("id") == self.model), entries[0] if entries else None)
+        # Entries without a string id, and lengths that are not positive integers, are passed over.
+        models = [e for e in entries or () if isinstance(e, dict) and isinstance(e.get("id"), str) and e["id"]]
+        chosen = next((e for e in models if e["id"] == self.model), models[0] if models else None)
         if chosen is not None:
-            self.model = self.model or chosen.get("id")
-            self._context_length = self._context_length or chosen.get("max_model_len")
+            self.model = self.model or chosen["id"]
+            length = chosen.get("max_model_len")
+            if isinstance(length, int) and not isinstance(length, bool) and length > 0:
+                self._context_length = self._context_length or length
         self._models_read = True
 
     async def capabilities(self) -> Capabilities:
@@ -196,7 +208,10 @@ class OpenAICompatClient(LLMClient):
     async def _raise_for_status(self, response: httpx.Response) -> None:
         if response.status_code < 400:
             return
-        body = (await response.aread()).decode("utf-8", errors="replace")
+        try:
+            body = (await response.aread()).decode("utf-8", errors="replace")
+        except httpx.HTTPError as exc:  # a body that cannot be decoded or read: the status still says enough
+            body = f"(the error body could not be read: {exc or type(exc).__name__})"
         message = _error_message(body) or body[:500] or response.reason_phrase
         where = f"{response.request.method} {response.request.url}"
         if response.status_code == 400 and any(m in message.lower() for m in TOOLS_REJECTED_MARKERS):
@@ -234,6 +249,10 @@ class OpenAICompatClient(LLMClient):
                 ) from None
             except httpx.TimeoutException:
                 raise BackendUnavailable(f"the model server at {self.base_url} stopped sending (read timeout)") from None
+            except httpx.DecodingError as exc:
+                raise BackendProtocolError(
+                    f"the reply from {self.base_url} cannot be decoded ({response.headers.get('content-encoding')}): {exc}"
+                ) from None
             for event in accumulator.finish():
                 yield event
         finally:

@@ -13,10 +13,12 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-
-import jsonschema
+from typing import TYPE_CHECKING
 
 from a2ia.types import ToolCall, ToolResult, ToolSpec
+
+if TYPE_CHECKING:
+    import jsonschema
 
 log = logging.getLogger(__name__)
 MAX_REPORTED_ERRORS = 5
@@ -24,6 +26,10 @@ MAX_REPORTED_ERRORS = 5
 
 @functools.lru_cache(maxsize=256)
 def _validator(schema_json: str) -> jsonschema.protocols.Validator | None:
+    # Imported on the first call to check, not with the module: ~27 ms that a run without any
+    # tool call (``a2ia-cli -p hi``) never needs (benchmarks/bench_cold_start.py, P5).
+    import jsonschema
+
     schema = json.loads(schema_json)
     try:
         cls = jsonschema.validators.validator_for(schema)

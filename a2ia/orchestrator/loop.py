@@ -17,7 +17,16 @@ from contextlib import aclosing
 from typing import Literal
 
 from a2ia.client.base import LLMClient
-from a2ia.errors import A2iaError, BackendUnavailable, ConfigError, ToolError, ToolsNotSupported
+from a2ia.errors import (
+    A2iaError,
+    BackendHTTPError,
+    BackendProtocolError,
+    BackendUnavailable,
+    ConfigError,
+    ContextOverflow,
+    ToolError,
+    ToolsNotSupported,
+)
 from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.calls import call_key, check_call, run_concurrently
 from a2ia.orchestrator.events import (
@@ -35,7 +44,7 @@ from a2ia.orchestrator.protocols import NativeTools, ReActTools, ToolProtocol
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import Answer, ApprovalPolicy
 from a2ia.tools.registry import ToolRegistry
-from a2ia.types import ChatOptions, Message, TextDelta, ToolCall, ToolCallReady, ToolResult
+from a2ia.types import ChatOptions, Message, TextDelta, ToolCall, ToolCallReady, ToolResult, ToolSpec
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +67,35 @@ def _failure_reason(exc: A2iaError) -> FailureReason:
     if isinstance(exc, ToolError):
         return "tools"
     return "backend"
+
+
+_AGAIN = "send the message again (what was said before is kept)"
+
+
+def _failure_hint(exc: A2iaError) -> str | None:
+    """The error's own hint, else one for its kind: every failed turn tells the person what to do."""
+    if exc.hint:
+        return exc.hint
+    if isinstance(exc, BackendUnavailable):
+        return f"check that the model server is running and reachable (its log says why it stopped), then {_AGAIN}"
+    if isinstance(exc, BackendHTTPError):
+        if exc.status in (429, 503):
+            return f"the server is busy or still loading the model: wait a moment, then {_AGAIN}"
+        if exc.status >= 500:
+            return f"the model server failed (its log says why); {_AGAIN}"
+        return "the server refused the request; check the model name and the server's settings"
+    if isinstance(exc, BackendProtocolError):
+        return f"the reply did not follow the server's wire format: check that --backend matches the server (--debug shows more), then {_AGAIN}"
+    if isinstance(exc, ContextOverflow):
+        return "the conversation no longer fits the model's context: start a new session, or use a longer context"
+    return None
+
+
+def _save_notice(session: Session) -> Notice | None:
+    """The warning that saving failed, once per session (the turn goes on in memory)."""
+    if (problem := session.take_save_error()) is None:
+        return None
+    return Notice(level="warning", text=f"could not save the session ({problem}); the conversation goes on, unsaved")
 
 
 class Orchestrator:
@@ -114,13 +152,17 @@ class Orchestrator:
         try:
             async with aclosing(self._steps(session)) as steps:
                 async for event in steps:
-                    if (problem := session.take_save_error()) is not None:
-                        yield Notice(level="warning", text=f"could not save the session ({problem}); the conversation goes on, unsaved")
+                    if (notice := _save_notice(session)) is not None:
+                        yield notice
                     yield event
         except A2iaError as exc:
-            yield TurnFailed(reason=_failure_reason(exc), message=exc.message, hint=exc.hint)
+            if (notice := _save_notice(session)) is not None:
+                yield notice
+            yield TurnFailed(reason=_failure_reason(exc), message=exc.message, hint=_failure_hint(exc))
         except Exception as exc:  # a bug must not take the front end down with it
             log.debug("internal error in the agent loop", exc_info=True)
+            if (notice := _save_notice(session)) is not None:
+                yield notice
             yield TurnFailed(
                 reason="internal",
                 message=f"internal error: {type(exc).__name__}: {exc}",
@@ -209,7 +251,7 @@ class Orchestrator:
                     return
                 answer = await self.approver(request)
                 if answer == "always" and spec is not None:
-                    self.approval.remember(spec)
+                    self.approval.remember(spec, call)
                 elif answer == "deny":
                     results[index] = ToolResult(call_id=call.id, content="not run: the person did not allow this call", is_error=True)
         to_run = [i for i, r in enumerate(results) if r is None]
@@ -217,8 +259,13 @@ class Orchestrator:
             yield ToolStarted(call=call, server=spec.server if spec else "")
             if results[index] is not None:
                 yield ToolFinished(call=call, result=results[index], duration_s=0.0)
+        spec_of = {id(call): spec for call, spec in zip(calls, specs, strict=True)}
+
+        async def run_one(call: ToolCall, progress=None) -> ToolResult:
+            return await self._call_tool(call, progress, spec_of[id(call)])
+
         try:
-            async with aclosing(run_concurrently([calls[i] for i in to_run], self._call_tool)) as running:
+            async with aclosing(run_concurrently([calls[i] for i in to_run], run_one)) as running:
                 async for position, payload, seconds in running:
                     call = calls[to_run[position]]
                     if isinstance(payload, ToolResult):
@@ -234,8 +281,8 @@ class Orchestrator:
                     result = ToolResult(call_id=call.id, content="not finished: the turn was cancelled", is_error=True)
                 session.append(Message.tool(result, call.name))
 
-    async def _call_tool(self, call: ToolCall, progress=None) -> ToolResult:
-        problem = check_call(call, self.tools.spec(call.name))
+    async def _call_tool(self, call: ToolCall, progress=None, spec: ToolSpec | None = None) -> ToolResult:
+        problem = check_call(call, spec if spec is not None else self.tools.spec(call.name))
         if problem is not None:
             return ToolResult(call_id=call.id, content=problem, is_error=True)
         return await self.tools.call(call, progress)

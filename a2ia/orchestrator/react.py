@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import json_repair
-
 from a2ia.client._schema import arguments_schema
 from a2ia.types import Message, ToolSpec
 
@@ -158,35 +156,59 @@ def corrective_message(error: str, *, constrained: bool) -> Message:
 
 # --- parsing -----------------------------------------------------------------------------------
 
+def _repair(text: str) -> Any:
+    """``json_repair.loads``, imported only when a step's JSON is broken (it is not free at startup).
+
+    ``None`` when even the repair fails (it raises on some inputs, e.g. very deep nesting).
+    """
+    import json_repair
+
+    try:
+        return json_repair.loads(text)
+    except Exception:  # noqa: BLE001 - a repair that fails is no repair; the caller reports the reply
+        return None
+
+
 _MARKER = re.compile(r"^\s*(thought|action input|action|final answer)\s*:", re.IGNORECASE | re.MULTILINE)
 _FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)```", re.DOTALL)
 _OBSERVATION_LINE = re.compile(r"^\s*Observation:", re.MULTILINE)
 
 
 def first_json_object(text: str) -> str | None:
-    """The first balanced ``{…}`` in ``text`` (strings and escapes respected), or ``None``."""
+    """The first balanced ``{…}`` in ``text`` (strings and escapes respected), or ``None``.
+
+    One pass, linear in the length: the braces that open are kept on a stack; the first one to
+    close with nothing open before it is the answer; if the first brace never closes, the answer
+    is the earliest brace that does (``{ {"a": 1}`` → ``{"a": 1}``). Braces inside strings do not
+    count. (Trying each ``{`` in turn and scanning to its end took quadratic time: a reply of
+    30,000 unclosed braces blocked the loop for seconds.)
+    """
     start = text.find("{")
-    while start != -1:
-        depth, in_string, escaped = 0, False, False
-        for index in range(start, len(text)):
-            char = text[index]
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif char == '"':
-                    in_string = False
+    if start == -1:
+        return None
+    opened: list[int] = []
+    best: tuple[int, int] | None = None
+    in_string = escaped = False
+    for index in range(start, len(text)):
+        char = text[index]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
             elif char == '"':
-                in_string = True
-            elif char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[start : index + 1]
-        start = text.find("{", start + 1)
-    return None
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "{":
+            opened.append(index)
+        elif char == "}" and opened:
+            begin = opened.pop()
+            if not opened:
+                return text[begin : index + 1]
+            if best is None or begin < best[0]:
+                best = (begin, index)
+    return text[best[0] : best[1] + 1] if best else None
 
 
 def _sections(text: str) -> dict[str, str]:
@@ -208,8 +230,8 @@ def _parse_input(raw: str) -> dict[str, Any]:
         raise ReActParseError(f"the Action Input is not a JSON object: {raw.strip()[:200]!r}")
     try:
         value = json.loads(body)
-    except json.JSONDecodeError:
-        value = json_repair.loads(body)
+    except (ValueError, RecursionError):  # JSONDecodeError, an integer over the digit limit, deep nesting
+        value = _repair(body)
     if not isinstance(value, dict):
         raise ReActParseError(f"the Action Input is not a JSON object: {body[:200]!r}")
     return value
@@ -243,8 +265,8 @@ def parse_json(text: str, tool_names: Sequence[str]) -> ReActStep:
         raise ReActParseError("it is not a JSON object")
     try:
         value = json.loads(body)
-    except json.JSONDecodeError:
-        value = json_repair.loads(body)
+    except (ValueError, RecursionError):  # JSONDecodeError, an integer over the digit limit, deep nesting
+        value = _repair(body)
     if not isinstance(value, dict):
         raise ReActParseError("it is not a JSON object")
     thought = str(value.get("thought", ""))

@@ -4,14 +4,16 @@ Messages are appended only when complete (the user's text, a whole assistant rep
 result), so what a session holds is always a consistent history. With a ``SessionFile`` each
 one is also written and flushed at once (see ``store``). If saving fails (a full disk, a
 removed folder), the conversation goes on in memory, saving stops (a file with a hole in it
-would resume wrong), and ``take_save_error`` reports it once so the person is told.
+would resume wrong), and ``take_save_error`` reports it once so the person is told. A write
+cut short (the disk filled mid-line) is taken back to the last whole line, so the file reads
+clean and a resumed session appends after a whole line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from a2ia.orchestrator.store import SessionFile, new_session_id
+from a2ia.orchestrator.store import SessionFile, drop_partial_line, new_session_id
 from a2ia.types import Message
 
 
@@ -32,6 +34,7 @@ class Session:
         except OSError as exc:
             self.save_error = f"{self.file.path}: {exc.strerror or exc}"
             self.file.close()
+            drop_partial_line(self.file.path)
             self.file = None
 
     def take_save_error(self) -> str | None:

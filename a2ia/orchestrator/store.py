@@ -25,6 +25,7 @@ from a2ia.errors import ConfigError
 from a2ia.types import Message
 
 SUFFIX = ".jsonl"
+HEADER_TEXT_FIELDS = ("id", "created", "backend", "model", "workspace")
 
 
 def sessions_dir() -> Path:
@@ -56,6 +57,25 @@ class LoadedSession:
     warnings: list[str] = field(default_factory=list)
 
 
+def drop_partial_line(path: Path) -> None:
+    """Cut the file back to its last newline: a write that failed midway leaves half a line."""
+    try:
+        with path.open("rb+") as handle:
+            end = position = handle.seek(0, os.SEEK_END)
+            while position > 0:
+                step = min(65_536, position)
+                handle.seek(position - step)
+                newline = handle.read(step).rfind(b"\n")
+                if newline != -1:
+                    position = position - step + newline + 1
+                    break
+                position -= step
+            if position < end:
+                handle.truncate(position)
+    except OSError:
+        pass  # saving has already failed and is reported; this only tidies up
+
+
 class SessionFile:
     """Appends messages to one session file; every write is flushed."""
 
@@ -75,14 +95,25 @@ class SessionFile:
 
     @classmethod
     def reopen(cls, path: Path) -> SessionFile:
+        """Append to a saved session; half a line left by a crash is cut first, so the next
+        message is not glued onto it (and lost)."""
+        drop_partial_line(path)
         handle = path.open("a", encoding="utf-8")
         return cls(path, handle)
 
     def append(self, message: Message) -> None:
-        self._write({"type": "message", "message": message.model_dump(mode="json")})
+        # Python mode, not "json": pydantic's JSON mode raises on a lone surrogate, which a
+        # server's JSON can carry ("\\ud800"); json.dumps below writes it as that escape.
+        self._write({"type": "message", "message": message.model_dump()})
 
     def _write(self, record: dict[str, Any]) -> None:
-        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        line = json.dumps(record, ensure_ascii=False)
+        if not line.isascii():
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: escaped (\\udXXX), it reads back the same
+                line = json.dumps(record)
+        self._handle.write(line + "\n")
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
@@ -110,17 +141,29 @@ def read_session(path: Path) -> LoadedSession:
                     messages.append(Message.model_validate(record["message"]))
                 else:
                     raise ValueError(f"unknown record type {record.get('type')!r}")
-            except (ValueError, KeyError, UnicodeDecodeError, ValidationError) as exc:
+            except (ValueError, KeyError, UnicodeDecodeError, ValidationError, RecursionError) as exc:
+                # ValueError covers bad JSON and integers over Python's digit limit; RecursionError, nesting
                 what = "the last line" if not raw.endswith(b"\n") else f"line {number}"
-                warnings.append(f"{path.name}: skipped {what}, which is damaged ({str(exc).splitlines()[0][:120]})")
+                why = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+                warnings.append(f"{path.name}: skipped {what}, which is damaged ({why})")
     if not header:
         warnings.append(f"{path.name}: no session header; shown with what could be read")
+    for key in HEADER_TEXT_FIELDS:
+        if key in header and not isinstance(header[key], str):
+            warnings.append(f"{path.name}: the header's {key!r} is not a string; left out")
+            del header[key]
     return LoadedSession(header, messages, warnings)
 
 
 def _session_files(folder: Path) -> Iterator[Path]:
     if folder.is_dir():
         yield from folder.glob(f"*{SUFFIX}")
+
+
+def _text(header: dict[str, Any], key: str, default: str) -> str:
+    """A header field, if it is a string (a hand-edited or damaged header may hold anything)."""
+    value = header.get(key)
+    return value if isinstance(value, str) else default
 
 
 def list_sessions(folder: Path | None = None) -> list[SessionInfo]:
@@ -131,12 +174,12 @@ def list_sessions(folder: Path | None = None) -> list[SessionInfo]:
         first = next((m.content for m in loaded.messages if m.role == "user"), "")
         infos.append(
             SessionInfo(
-                id=loaded.header.get("id", path.stem),
+                id=_text(loaded.header, "id", path.stem) or path.stem,
                 path=path,
-                created=loaded.header.get("created", ""),
-                backend=loaded.header.get("backend", "?"),
-                model=loaded.header.get("model", "?"),
-                workspace=loaded.header.get("workspace", ""),
+                created=_text(loaded.header, "created", ""),
+                backend=_text(loaded.header, "backend", "?"),
+                model=_text(loaded.header, "model", "?"),
+                workspace=_text(loaded.header, "workspace", ""),
                 first_prompt=first,
                 messages=len(loaded.messages),
             )

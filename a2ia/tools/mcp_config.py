@@ -98,7 +98,10 @@ def parse_server(name: str, raw: Any, source: str, environ: dict[str, str]) -> S
     if not isinstance(raw, dict):
         return BrokenServer(error=f"{source}: server {name!r} must be a JSON object", source=source)
     missing: list[str] = []
-    data = interpolate(raw, environ, missing)
+    try:
+        data = interpolate(raw, environ, missing)
+    except RecursionError:
+        return BrokenServer(error=f"{source}: server {name!r} is nested too deeply", source=source)
     if missing:
         names = ", ".join(sorted(set(missing)))
         return BrokenServer(error=f"{source}: server {name!r} uses unset environment variable(s) {names}", source=source)
@@ -119,8 +122,9 @@ def read_config_file(path: Path, environ: dict[str, str]) -> dict[str, ServerCon
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read the MCP config {path}: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"the MCP config {path} is not valid JSON: {exc}", hint="it takes the mcpServers shape of Claude Desktop") from None
+    except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, an integer over the digit limit, deep nesting
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ConfigError(f"the MCP config {path} is not valid JSON: {why}", hint="it takes the mcpServers shape of Claude Desktop") from None
     servers = data.get("mcpServers") if isinstance(data, dict) else None
     if not isinstance(servers, dict):
         raise ConfigError(f"the MCP config {path} has no \"mcpServers\" object", hint='{"mcpServers": {"name": {"command": "…"}}}')

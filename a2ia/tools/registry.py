@@ -10,7 +10,7 @@ servers offer the same name. Each call has a timeout. A stdio server that dies i
 once; the call that was in flight gets a tool error that says so. ``tools/list_changed``
 refreshes that server's tools. Progress notifications reach the caller's callback. MCP
 content (text, images, resources, links, structured content, ``is_error``) becomes a
-``ToolResult`` the model can read.
+``ToolResult`` the model can read, its head and tail when it is longer than ``MAX_RESULT_CHARS``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from mcp_types import (
 )
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
+from a2ia.text import head_and_tail
 from a2ia.tools.mcp_config import BrokenServer, HttpServer, ServerConfig, StdioServer
 from a2ia.types import ToolAnnotations, ToolCall, ToolResult, ToolSpec
 
@@ -56,6 +57,7 @@ if sys.version_info < (3, 11):  # anyio brings the backport
 log = logging.getLogger(__name__)
 
 DEFAULT_CALL_TIMEOUT_S = 120.0
+MAX_RESULT_CHARS = 64_000  # a tool's answer beyond this keeps its head and tail (builtin tools cap at 32,000)
 DEFAULT_CONNECT_TIMEOUT_S = 30.0
 CLOSE_GRACE_S = 5.0
 SEPARATOR = "__"
@@ -86,6 +88,7 @@ class _Server:
     client: Client | None = None
     tools: list[Tool] = field(default_factory=list)
     restarts_left: int = 1
+    lost: Client | None = None  # the session whose death was counted (calls in flight share it)
     ready: anyio.Event = field(default_factory=anyio.Event)
     wake: anyio.Event = field(default_factory=anyio.Event)
     stopping: bool = False
@@ -387,19 +390,30 @@ class ToolRegistry:
             if exc.code == REQUEST_TIMEOUT:
                 return self._error(call, f"{call.name} did not answer within {self.call_timeout_s:g} s")
             if exc.code == CONNECTION_CLOSED:
-                return self._error(call, self._lost(server))
+                return self._error(call, self._lost(server, client))
             return self._error(call, f"{call.name} failed: {exc}")
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError) as exc:
-            return self._error(call, self._lost(server, exc))
-        return ToolResult(call_id=call.id, content=result_text(result), is_error=bool(result.is_error))
+            return self._error(call, self._lost(server, client, exc))
+        # A server may answer megabytes: the model, the session file and memory get head and tail.
+        text = head_and_tail(result_text(result), MAX_RESULT_CHARS, "of the tool's answer cut")
+        return ToolResult(call_id=call.id, content=text, is_error=bool(result.is_error))
 
     @staticmethod
     def _error(call: ToolCall, text: str) -> ToolResult:
         return ToolResult(call_id=call.id, content=text, is_error=True)
 
-    def _lost(self, server: _Server, exc: BaseException | None = None) -> str:
-        """The server died during a call: restart it once, and say what happened."""
+    def _lost(self, server: _Server, client: Client, exc: BaseException | None = None) -> str:
+        """The server died during a call: restart it once, and say what happened.
+
+        ``client`` is the session the call was made on. Calls in flight together all lose it: the
+        first one counts the death (and restarts the server); the others only report it.
+        """
         why = f" ({_describe(exc)})" if exc else ""
+        if server.lost is client:  # this death was counted by another call
+            if server.stopping:
+                return f"the MCP server {server.name!r} stopped during this call{why}; it is not restarted a second time"
+            return f"the MCP server {server.name!r} stopped during this call{why}; it is being restarted, the call was not completed"
+        server.lost = client
         if server.restarts_left > 0 and not server.stopping:
             server.restarts_left -= 1
             server.state, server.client, server.ready = "connecting", None, anyio.Event()

@@ -8,6 +8,7 @@ whole group is killed, children included: SIGTERM, then SIGKILL after a grace pe
 from __future__ import annotations
 
 import asyncio
+import codecs
 import os
 import signal
 
@@ -24,6 +25,38 @@ KILL_GRACE_S = 2.0
 def cap_output(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:
     """Head and tail of a long output, with the cut said."""
     return head_and_tail(text, limit, "of output cut")
+
+
+class _Captured:
+    """A command's output as it streams: only its head and tail are kept, and how long it was.
+
+    The result is what ``cap_output`` gives for the whole output, with the cut counted over all
+    of it: a 10 MB flood costs 32,000 characters of memory, and the note says 10 MB were cut.
+    """
+
+    def __init__(self, limit: int = MAX_OUTPUT_CHARS) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._head_room = limit * 2 // 3
+        self._tail_room = limit - self._head_room
+        self._head = ""
+        self._tail = ""
+        self._total = 0
+
+    def add(self, block: bytes, *, final: bool = False) -> None:
+        text = self._decoder.decode(block, final)
+        self._total += len(text)
+        if len(self._head) < self._head_room:
+            room = self._head_room - len(self._head)
+            self._head, text = self._head + text[:room], text[room:]
+        if text:
+            self._tail = (self._tail + text)[-self._tail_room:] if self._tail_room else ""
+
+    def text(self) -> str:
+        self.add(b"", final=True)
+        cut = self._total - len(self._head) - len(self._tail)
+        if cut <= 0:
+            return self._head + self._tail
+        return f"{self._head}\n[… {cut} characters of output cut …]\n{self._tail}"
 
 
 def _kill_group(pid: int, sig: int) -> None:
@@ -60,30 +93,24 @@ async def run_shell(workspace: Workspace, command: str, timeout_s: int = DEFAULT
         )
     except OSError as exc:
         raise ToolFailure(f"cannot start the shell: {exc.strerror or exc}") from None
-    chunks: list[bytes] = []
-    kept = 0
+    captured = _Captured()
 
     async def read_all() -> None:
-        nonlocal kept
         assert process.stdout is not None
         while block := await process.stdout.read(65536):
-            if kept < MAX_OUTPUT_CHARS * 8:  # keep enough for head and tail; drop the middle of floods
-                chunks.append(block)
-                kept += len(block)
-            else:
-                chunks[-1] = block  # keep the newest block as the tail
+            captured.add(block)  # head and tail only: the middle of a flood is counted, not kept
         await process.wait()
 
     try:
         await asyncio.wait_for(read_all(), timeout_s)
     except asyncio.TimeoutError:
         await _stop(process)
-        output = cap_output(b"".join(chunks).decode("utf-8", errors="replace"))
+        output = captured.text()
         raise ToolFailure(f"timed out after {timeout_s} s; the command and its children were stopped\n{output}") from None
     except asyncio.CancelledError:
         await asyncio.shield(_stop(process))
         raise
-    output = cap_output(b"".join(chunks).decode("utf-8", errors="replace"))
+    output = captured.text()
     if process.returncode != 0:
         raise ToolFailure(f"exit code {process.returncode}\n{output}")
     return output if output else "(no output; exit code 0)"

@@ -2,8 +2,8 @@
 
 The app owns no agent logic. One long-lived worker opens the agent (client, MCP servers,
 session) and holds it until the app closes; each turn runs in an exclusive worker that
-renders the orchestrator's ``Event`` stream. Esc cancels the running turn (the app stays);
-Ctrl-C twice quits. ``make_app`` is the one factory for the CLI and the tests.
+renders the orchestrator's ``Event`` stream. Esc or Ctrl-C cancels the running turn (the app
+stays); Ctrl-C twice quits. ``make_app`` is the one factory for the CLI and the tests.
 """
 
 from __future__ import annotations
@@ -128,6 +128,7 @@ class A2iaApp(App[int]):
             await self.shutdown()
             return
         self._quit_pressed_at = now
+        self.action_cancel_turn()  # like Esc, the first Ctrl-C stops a running turn, not the app
         self.notify("press Ctrl-C again to quit", timeout=QUIT_WINDOW_S)
 
     async def shutdown(self, code: int = 0) -> None:

@@ -1,0 +1,72 @@
+"""The embedded engine's first decision: answer (``message:``) or call (``functions.<name>:``).
+
+It is made over the *tokenizer's own tokens* for each alternative, greedily, stopping as soon
+as only one alternative is left. Why not a GBNF grammar over the alternatives' text (what this
+replaced): a character grammar lets the model spell ``message:`` as ``m|essa|ge|:``, and it
+did (SmolLM2, measured: four decode steps instead of one, then a prompt whose canonical tokens
+no longer matched the KV cache, and a history in that odd spelling that the model copied in
+later turns). Restricting each step to the next token of a still-possible alternative:
+
+* decides ``message`` vs ``functions`` on the words' real tokens, not on fragments;
+* needs one decode step to pick an answer and a few to pick a tool, never the whole prefix
+  (the rest of it is evaluated in one batch with the reply's prompt);
+* leaves in the KV cache exactly the canonical tokens the next prompt starts with.
+
+The restriction is a logits processor on ``Llama.generate`` (greedy: the decision is not left
+to sampling noise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+ANCHOR = "<|im_start|>assistant\n"
+
+
+def alternative_tokens(llama: Any, texts: Sequence[str]) -> list[list[int]] | None:
+    """Each alternative's tokens as they follow the assistant header, or ``None`` if the
+    tokenizer does not keep the header's tokens apart from what follows (then a caller falls
+    back to a grammar)."""
+    anchor = llama.tokenize(ANCHOR.encode(), add_bos=False, special=True)
+    out = []
+    for text in texts:
+        tokens = llama.tokenize((ANCHOR + text).encode(), add_bos=False, special=True)
+        if tokens[: len(anchor)] != anchor or len(tokens) == len(anchor):
+            return None
+        out.append(tokens[len(anchor) :])
+    if len({tuple(t) for t in out}) != len(out):
+        return None
+    return out
+
+
+def choose(llama: Any, prompt: list[int], alternatives: list[list[int]]) -> int:
+    """The index of the alternative the model starts with, greedily, token by token."""
+    import numpy as np
+    from llama_cpp import LogitsProcessorList
+
+    chosen: list[int] = []
+
+    def alive() -> list[int]:
+        n = len(chosen)
+        return [i for i, alt in enumerate(alternatives) if alt[:n] == chosen]
+
+    def only_next_tokens(_ids: Any, scores: Any) -> Any:
+        n = len(chosen)
+        allowed = [alternatives[i][n] for i in alive() if len(alternatives[i]) > n]
+        masked = np.full_like(scores, -np.inf)
+        masked[allowed] = scores[allowed]
+        return masked
+
+    left = alive()
+    if len(left) == 1:
+        return left[0]
+    longest = max(len(alt) for alt in alternatives)
+    for token in llama.generate(prompt, temp=0.0, logits_processor=LogitsProcessorList([only_next_tokens])):
+        chosen.append(token)
+        left = alive()
+        if len(left) <= 1 or len(chosen) >= longest:
+            break
+    if not left:  # cannot happen with the mask in place; answer rather than guess a tool
+        return len(alternatives) - 1
+    return left[0]
