@@ -35,6 +35,7 @@ from a2ia.errors import (
     ModelNotFound,
     ToolsNotSupported,
 )
+from a2ia.http_tls import verify_for
 from a2ia.types import (
     Capabilities,
     ChatOptions,
@@ -147,7 +148,8 @@ class OllamaClient(LLMClient):
         self.num_ctx = num_ctx
         self.keep_alive = keep_alive
         self.think = think
-        inner = transport if transport is not None else httpx.AsyncHTTPTransport()
+        url = self.host if "://" in self.host else f"http://{self.host}"  # Ollama's default scheme
+        inner = transport if transport is not None else httpx.AsyncHTTPTransport(verify=verify_for(url))
         self._client = ollama.AsyncClient(host=self.host, timeout=timeout, transport=_KeepLinesWhole(inner))
         self._show: dict[str, Any] | None = None
 

@@ -26,6 +26,7 @@ from a2ia.client._accumulate import ChunkAccumulator
 from a2ia.client._sse import iter_chunks
 from a2ia.client.base import LLMClient
 from a2ia.errors import BackendHTTPError, BackendProtocolError, BackendUnavailable, ToolsNotSupported
+from a2ia.http_tls import verify_for
 from a2ia.types import Capabilities, ChatOptions, Message, StreamEvent, ToolSpec
 
 RETRY_STATUSES = frozenset({429, 503})
@@ -99,7 +100,7 @@ class OpenAICompatClient(LLMClient):
         self.backoff_s = backoff_s
         self._context_length = context_length
         self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        self._http = http or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, verify=verify_for(base_url))
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._models_read = False
 
