@@ -29,10 +29,10 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
-import ollama
 import platformdirs
 
 from a2ia.errors import (
@@ -44,6 +44,9 @@ from a2ia.errors import (
     ModelNotFound,
 )
 from a2ia.http_tls import verify_for
+
+if TYPE_CHECKING:
+    import ollama  # imported where used: 43 ms that a run without Ollama does not pay
 
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 INSTALL_HINT = "install Ollama from https://ollama.com/download, or start it with: ollama serve"
@@ -109,6 +112,8 @@ class OllamaServer:
         self.started = False  # this object started `ollama serve` (stays True after stop)
 
     def _client(self, timeout: float | httpx.Timeout) -> ollama.AsyncClient:
+        import ollama
+
         return ollama.AsyncClient(host=self.host, timeout=timeout, verify=verify_for(self.host))
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
@@ -121,6 +126,8 @@ class OllamaServer:
 
     async def models(self) -> list[str] | None:
         """Model names from ``/api/tags``; None when nothing answers there."""
+        import ollama
+
         try:
             async with self._client(self.probe_timeout_s) as client:
                 listed = await client.list()
@@ -234,6 +241,8 @@ class OllamaServer:
 
     async def pull(self, name: str, on_progress: Callable[[PullProgress], None] | None = None) -> None:
         """``POST /api/pull`` (streamed); each progress line goes to ``on_progress``."""
+        import ollama
+
         last = ""
         try:
             async with self._client(httpx.Timeout(PULL_STALL_S, connect=max(self.probe_timeout_s, 5.0))) as client:
