@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 import platformdirs
 
+from a2ia.engines.child_process import LOG_TAIL_LINES, log_tail, stop_group
 from a2ia.errors import (
     BackendError,
     BackendHTTPError,
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 INSTALL_HINT = "install Ollama from https://ollama.com/download, or start it with: ollama serve"
 PULL_STALL_S = 300.0  # no progress line for this long: the pull is stuck (verifying a big blob takes a while)
-LOG_TAIL_LINES = 15
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})
 
 
@@ -117,10 +116,7 @@ class OllamaServer:
         return ollama.AsyncClient(host=self.host, timeout=timeout, verify=verify_for(self.host))
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return log_tail(self.log_path, lines)
 
     # --- probing -------------------------------------------------------------------------------
 
@@ -200,26 +196,8 @@ class OllamaServer:
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop what this object started: SIGTERM to the group, SIGKILL after ``grace_s``. Idempotent."""
         process, self.process = self.process, None
-        if process is None:
-            return
-        for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 10.0)):
-            try:
-                os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                await asyncio.wait_for(asyncio.to_thread(process.wait), wait)
-                break
-            except asyncio.TimeoutError:
-                continue
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 10.0
-        while loop.time() < deadline:  # what outlived the leader (model runners)
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                return
-            await asyncio.sleep(0.1)
+        if process is not None:
+            await stop_group(process, grace_s)
 
     async def __aenter__(self) -> OllamaServer:
         await self.ensure_running()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,12 +21,12 @@ from pathlib import Path
 import anyio
 import httpx
 
+from a2ia.engines.child_process import LOG_TAIL_LINES, log_tail, stop_group
 from a2ia.errors import BackendUnavailable
 from a2ia.http_tls import verify_for
 
 DEFAULT_STARTUP_TIMEOUT_S = 900.0
 STOP_GRACE_S = 10.0
-LOG_TAIL_LINES = 15
 
 PHASES = (
     ("Capturing CUDA graph", "capturing CUDA graphs"),
@@ -94,10 +93,7 @@ class VLLMServer:
             return False
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return log_tail(self.log_path, lines)
 
     async def start(self, on_phase: Callable[[str], None] | None = None) -> str:
         """Serve, reusing a running server; returns the ``/v1`` URL once models are listed."""
@@ -159,31 +155,8 @@ class VLLMServer:
     async def stop(self, grace_s: float = STOP_GRACE_S) -> None:
         """Stop what this object started: SIGTERM to the group, SIGKILL after ``grace_s``."""
         process, self.process = self.process, None
-        if process is None:
-            return
-        for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 10.0)) if process.poll() is None else ():
-            try:
-                os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                await asyncio.wait_for(asyncio.to_thread(process.wait), wait)
-                break
-            except asyncio.TimeoutError:
-                continue
-        await self._reap_group(process.pid)
-
-    @staticmethod
-    async def _reap_group(pgid: int, within_s: float = 10.0) -> None:
-        """Kill what is left of the group (workers that outlived the leader) and wait until it is gone."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within_s
-        while loop.time() < deadline:
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                return
-            await asyncio.sleep(0.1)
+        if process is not None:
+            await stop_group(process, grace_s)
 
     async def __aenter__(self) -> VLLMServer:
         await self.start()
