@@ -17,7 +17,7 @@ from a2ia.config import BACKENDS, Settings, load_settings
 from a2ia.engines.engine import open_engine
 from a2ia.engines.model_spec import parse_model_spec
 from a2ia.engines.models import resolve_model
-from a2ia.engines.ollama_server import OllamaServer
+from a2ia.engines.ollama_server import OllamaServer, lists_model
 from a2ia.engines.select import DEFAULT_OLLAMA_MODEL, open_client, probe_vllm
 from a2ia.errors import A2iaError
 from a2ia.tools.builtin import make_builtin_server
@@ -43,7 +43,7 @@ async def reachable_backends(settings: Settings) -> tuple[list[Settings], list[s
     ollama = for_backend("ollama")
     models = await OllamaServer(settings.ollama_url).models()
     wanted = ollama.model or DEFAULT_OLLAMA_MODEL
-    if models is not None and await OllamaServer(settings.ollama_url).has_model(wanted):
+    if models is not None and lists_model(models, wanted):
         found.append(ollama)
     else:
         skipped.append("ollama: not running" if models is None else f"ollama: no {wanted} (ollama pull {wanted})")

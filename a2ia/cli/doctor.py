@@ -18,7 +18,7 @@ import click
 from a2ia.config import Settings, resolve_settings
 from a2ia.engines.gpu import find_gpus
 from a2ia.engines.model_spec import backend_for
-from a2ia.engines.ollama_server import OllamaServer
+from a2ia.engines.ollama_server import OllamaServer, lists_model
 from a2ia.engines.profiles import profile_for
 from a2ia.engines.select import DEFAULT_OLLAMA_MODEL, probe_vllm, select_backend
 from a2ia.engines.vllm_launch import vllm_executable
@@ -62,9 +62,8 @@ async def check_ollama(settings: Settings) -> list[Check]:
             return [Check("warning", "Ollama", f"installed, not running at {server.host}", "ollama serve (or --start-server)")]
         return [Check("warning", "Ollama", "not installed", "https://ollama.com/download (optional)")]
     wanted = (settings.model if settings.backend == "ollama" else None) or DEFAULT_OLLAMA_MODEL
-    have = await server.has_model(wanted)
     listing = Check("ok", "Ollama", f"running at {server.host}: {', '.join(models) or 'no models'}")
-    if have:
+    if lists_model(models, wanted):
         return [listing]
     return [listing, Check("warning", "Ollama", f"has no {wanted}", f"ollama pull {wanted} (or a2ia-cli --pull)")]
 

@@ -83,6 +83,11 @@ def full_name(name: str) -> str:
     return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
 
 
+def lists_model(names: list[str], name: str) -> bool:
+    """Whether a ``/api/tags`` listing has the model, by Ollama's naming."""
+    return full_name(name) in {full_name(n) for n in names}
+
+
 @dataclass(frozen=True)
 class PullProgress:
     """One NDJSON line of ``/api/pull``: ``pulling <digest>`` lines carry byte counts."""
@@ -143,7 +148,7 @@ class OllamaServer:
         names = await self.models()
         if names is None:
             raise BackendUnavailable(f"cannot reach Ollama at {self.host}", hint=INSTALL_HINT)
-        return full_name(name) in {full_name(n) for n in names}
+        return lists_model(names, name)
 
     # --- the daemon ----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from a2ia.client.base import LLMClient
 from a2ia.config import Settings
 from a2ia.engines.model_spec import backend_for
 from a2ia.engines.models import resolve_model
-from a2ia.engines.ollama_server import OllamaServer
+from a2ia.engines.ollama_server import OllamaServer, lists_model
 from a2ia.engines.vllm_launch import vllm_executable
 from a2ia.errors import ConfigError
 from a2ia.http_tls import verify_for
@@ -58,7 +58,8 @@ async def select_backend(settings: Settings) -> Selection:
     backend, model = backend_for(settings.backend, settings.model)
     if backend != "auto":
         return Selection(backend, model)
-    served, ollama_models = await asyncio.gather(probe_vllm(settings), OllamaServer(settings.ollama_url).models())
+    ollama = OllamaServer(settings.ollama_url)
+    served, ollama_models = await asyncio.gather(probe_vllm(settings), ollama.models())
     lines: list[str] = []
     vllm_line = _vllm_skip(settings, model, served)
     if vllm_line is None:
@@ -66,7 +67,6 @@ async def select_backend(settings: Settings) -> Selection:
         return Selection("vllm", model, [f"backend: vLLM at {settings.vllm_url} ({how})"], vllm_up=served is not None)
     lines.append(vllm_line)
     ollama_model = model or DEFAULT_OLLAMA_MODEL
-    ollama = OllamaServer(settings.ollama_url)
     ollama_line = _ollama_skip(settings, ollama, ollama_model, ollama_models)
     if ollama_line is None:
         lines.append(f"backend: Ollama at {ollama.host} ({ollama_model})")
@@ -96,14 +96,9 @@ def _ollama_skip(settings: Settings, ollama: OllamaServer, model: str, models: l
         if shutil.which("ollama"):
             return f"skipped Ollama: not running at {ollama.host} (start it: ollama serve, or --start-server)"
         return "skipped Ollama: not installed (https://ollama.com/download)"
-    if _named_in(model, models) or settings.pull:
+    if lists_model(models, model) or settings.pull:
         return None
     return f"skipped Ollama: it has no {model} (ollama pull {model}, or --pull)"
-
-
-def _named_in(model: str, models: list[str]) -> bool:
-    full = model if ":" in model else f"{model}:latest"
-    return full in models or model in models
 
 
 def open_client(settings: Settings) -> LLMClient:
