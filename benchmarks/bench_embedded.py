@@ -43,6 +43,7 @@ from typing import Any
 import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the eval counter the KV test uses
 
 from _common import Row, iqr, machine, median, table  # noqa: E402
 
@@ -56,6 +57,8 @@ from a2ia.tools.builtin import make_builtin_server  # noqa: E402
 from a2ia.tools.registry import ToolRegistry  # noqa: E402
 from a2ia.tools.workspace import Workspace  # noqa: E402
 from a2ia.types import ChatOptions, Message, TextDelta, ToolCallReady  # noqa: E402
+
+from llama_eval_counter import EvalCounter  # noqa: E402
 
 STORY = [
     Message.system("You are a storyteller."),
@@ -129,42 +132,6 @@ async def decode_speed(model: Path, runs: int, max_tokens: int) -> dict:
 
 
 # --- P4: KV-cache reuse across turns ---------------------------------------------------------
-
-
-class EvalCounter:
-    """Counts what a ``Llama`` evaluates, per ``generate`` call, by wrapping the instance's methods."""
-
-    def __init__(self, llama: Any) -> None:
-        self.llama = llama
-        self.calls: list[dict] = []
-        generate, evaluate = llama.generate, llama.eval
-
-        def counted_generate(tokens, *args, **kwargs):
-            call = {"prompt": list(tokens), "evals": [], "sampled": []}
-            self.calls.append(call)
-            for token in generate(tokens, *args, **kwargs):
-                call["sampled"].append(token)
-                yield token
-
-        def counted_eval(tokens):
-            if self.calls:
-                self.calls[-1]["evals"].append(len(tokens))
-            return evaluate(tokens)
-
-        llama.generate, llama.eval = counted_generate, counted_eval
-
-    def text(self, tokens: list[int]) -> str:
-        return self.llama.detokenize(tokens, special=True).decode("utf-8", errors="replace")
-
-    def count(self, text: str) -> int:
-        return len(self.llama.tokenize(text.encode(), add_bos=False, special=True))
-
-    def after(self) -> str:
-        """The text llama.cpp has evaluated once the last call ended: its prompt and every token the
-        model wrote but the last (the final sampled token, EOS or the one at ``max_tokens``, is
-        never fed back, so the next turn has to evaluate it: it is new there)."""
-        last = self.calls[-1]
-        return self.text(last["prompt"] + last["sampled"][:-1])
 
 
 async def kv_reuse(model: Path, with_tools: bool, turns: tuple[str, str]) -> dict:

@@ -93,6 +93,13 @@ def ollama_server():
 
 
 @pytest.fixture
+def replay(ollama_server):
+    """The Ollama replay, reset to its defaults for this test."""
+    ollama_server.reset()
+    return ollama_server
+
+
+@pytest.fixture
 def vllm_cpu_dir() -> Path:
     """The real vLLM CPU build (``scripts/vllm-cpu/setup.sh``), or a skip naming the command."""
     root = os.environ.get("VLLM_CPU_DIR")

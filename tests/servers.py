@@ -23,6 +23,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group is still there."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @contextmanager
 def server_process(
     argv: list[str], *, ready_url: str, log: Path, timeout_s: float = 120.0, env: dict | None = None,

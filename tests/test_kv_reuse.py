@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,35 +24,9 @@ from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
 from a2ia.types import ChatOptions, Message, ToolCall, ToolSpec
 
+from llama_eval_counter import EvalCounter
+
 GREEDY = ChatOptions(temperature=0.0, seed=0, max_tokens=64)
-
-
-class Counter:
-    """Per ``generate`` call: the prompt tokens, the sizes of the ``eval`` batches, the sampled tokens."""
-
-    def __init__(self, llama: Any) -> None:
-        self.llama = llama
-        self.calls: list[dict] = []
-        generate, evaluate = llama.generate, llama.eval
-
-        def counted_generate(tokens, *args, **kwargs):
-            call = {"prompt": list(tokens), "evals": [], "sampled": []}
-            self.calls.append(call)
-            for token in generate(tokens, *args, **kwargs):
-                call["sampled"].append(token)
-                yield token
-
-        def counted_eval(tokens):
-            self.calls[-1]["evals"].append(len(tokens))
-            return evaluate(tokens)
-
-        llama.generate, llama.eval = counted_generate, counted_eval
-
-    def text(self, tokens: list[int]) -> str:
-        return self.llama.detokenize(tokens, special=True).decode("utf-8", errors="replace")
-
-    def count(self, text: str) -> int:
-        return len(self.llama.tokenize(text.encode(), add_bos=False, special=True))
 
 
 @pytest.mark.anyio
@@ -62,7 +35,7 @@ async def test_second_turn_evaluates_only_its_new_tokens(smollm2: Path, workspac
     async with LlamaCppClient(smollm2, n_ctx=4096, seed=0) as client, ToolRegistry() as tools:
         await tools.add_server("a2ia", make_builtin_server(Workspace(workspace)))
         await client.capabilities()
-        counter = Counter(client._llama)
+        counter = EvalCounter(client._llama)
         orchestrator = Orchestrator(client, tools, system_prompt="You are a helpful assistant.", options=GREEDY, max_steps=2)
         session = Session()
         _ = [e async for e in orchestrator.run(session, "Say hello.")]
@@ -91,7 +64,7 @@ async def test_decision_keeps_canonical_tokens_and_one_decode_step_to_answer(smo
     rest of ``message:\\n``: nothing decided is evaluated twice."""
     async with LlamaCppClient(smollm2, n_ctx=4096, seed=0) as client:
         await client.capabilities()
-        counter = Counter(client._llama)
+        counter = EvalCounter(client._llama)
         spec = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
         offered = [ToolSpec(name="get_weather", description="The weather in a city.", input_schema=spec)]
         await client.chat([Message.user("Say hello.")], offered, GREEDY)

@@ -15,23 +15,10 @@ from a2ia.client.ollama import OllamaClient
 from a2ia.errors import BackendHTTPError, BackendProtocolError, BackendUnavailable, ModelNotFound, ToolsNotSupported
 from a2ia.types import ChatOptions, Done, Message, ReasoningDelta, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage
 
-from ollama_replay import ollama_replay
 from servers import free_port
 
 pytestmark = pytest.mark.anyio
 TOOLS = [ToolSpec(name="list_dir"), ToolSpec(name="read_file")]
-
-
-@pytest.fixture(scope="module")
-def replay_server():
-    with ollama_replay() as replay:
-        yield replay
-
-
-@pytest.fixture
-def replay(replay_server):
-    replay_server.reset()
-    return replay_server
 
 
 async def events_for(replay, fixture: str, tools=(), options=None, **kwargs) -> list:

@@ -18,8 +18,7 @@ import pytest
 from a2ia.engines.ollama_server import DEFAULT_OLLAMA_HOST, OllamaServer, PullProgress, ollama_host
 from a2ia.errors import BackendUnavailable, ConfigError, ModelNotFound
 
-from ollama_replay import ollama_replay
-from servers import free_port
+from servers import free_port, group_alive
 
 pytestmark = pytest.mark.anyio
 TESTS = Path(__file__).parent
@@ -51,26 +50,6 @@ def fake_ollama(folder: Path, body: str) -> Path:
     path.write_text(f"#!{sys.executable}\n{body}")
     path.chmod(0o755)
     return path
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-@pytest.fixture(scope="module")
-def replay_server():
-    with ollama_replay() as replay:
-        yield replay
-
-
-@pytest.fixture
-def replay(replay_server):
-    replay_server.reset()
-    return replay_server
 
 
 def test_host_from_url_env_or_default(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,7 @@ from a2ia.engines.vllm_server import VLLMServer, likely_cause, phase_of
 from a2ia.errors import BackendUnavailable
 from a2ia.types import ChatOptions, Message
 
-from servers import VLLM_HINT, free_port
+from servers import VLLM_HINT, free_port, group_alive
 
 pytestmark = pytest.mark.anyio
 
@@ -39,14 +39,6 @@ def cpu_build() -> Path:
     if not root or not (Path(root) / "serve.sh").exists():
         pytest.skip(VLLM_HINT)
     return Path(root)
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 async def test_start_reuse_serve_and_stop_leaving_nothing(tmp_path: Path) -> None:
