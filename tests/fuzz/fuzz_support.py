@@ -12,10 +12,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 from hypothesis import settings
 from hypothesis import strategies as st
 
 T = TypeVar("T")
+
+
+class PiecesStream(httpx.AsyncByteStream):
+    """A response body that arrives in the given pieces (where a server's writes were cut)."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+
+    async def __aiter__(self):
+        for piece in self.pieces:
+            yield piece
 
 
 def cases(share: float = 1.0) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fuzz_support import cases, json_objects, json_text, junk, or_junk, run
+from fuzz_support import PiecesStream, cases, json_objects, json_text, junk, or_junk, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,15 +29,6 @@ TOOLS = [ToolSpec(name="read_file"), ToolSpec(name="list_dir")]
 STREAM_EVENTS = (TextDelta, ReasoningDelta, ToolCallReady, Usage, Done)
 
 
-class _Stream(httpx.AsyncByteStream):
-    def __init__(self, pieces: list[bytes]) -> None:
-        self.pieces = pieces
-
-    async def __aiter__(self):
-        for piece in self.pieces:
-            yield piece
-
-
 class Body:
     """What the mock Ollama answers, swapped per case; one client serves every case."""
 
@@ -48,7 +39,7 @@ class Body:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/show":
             return httpx.Response(200, content=self.show, headers={"content-type": "application/json"})
-        return httpx.Response(self.status, content=_Stream(self.pieces), headers={"content-type": "application/x-ndjson"})
+        return httpx.Response(self.status, content=PiecesStream(self.pieces), headers={"content-type": "application/x-ndjson"})
 
 
 BODY = Body()

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fuzz_support import cases, json_objects, json_text, junk, or_junk, run, splits
+from fuzz_support import PiecesStream, cases, json_objects, json_text, junk, or_junk, run, splits
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -249,16 +249,7 @@ class Body:
         if request.url.path.endswith("/models"):
             return httpx.Response(200, content=self.models, headers={"content-type": "application/json"})
         headers = {"content-type": self.content_type, **({"content-encoding": self.encoding} if self.encoding else {})}
-        return httpx.Response(self.status, content=_Stream(self.pieces), headers=headers)
-
-
-class _Stream(httpx.AsyncByteStream):
-    def __init__(self, pieces: list[bytes]) -> None:
-        self.pieces = pieces
-
-    async def __aiter__(self):
-        for piece in self.pieces:
-            yield piece
+        return httpx.Response(self.status, content=PiecesStream(self.pieces), headers=headers)
 
 
 BODY = Body()
