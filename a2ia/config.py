@@ -2,27 +2,30 @@
 
 1. command-line flags;
 2. ``A2IA_*`` environment variables (``A2IA_BACKEND=vllm``, ``A2IA_ALLOW_TOOLS=run_*,git/*``);
-3. the project file ``<workspace>/.a2ia/config.toml``;
+3. the project file ``<workspace>/.a2ia/config.toml``, only in a folder the person trusts
+   (``a2ia.trust``; ``--trust`` for one run): a cloned repository's config is someone else's;
 4. the user file ``<platform config dir>/a2ia/config.toml`` (``~/.config/a2ia/config.toml``);
 5. the defaults below.
 
 The TOML keys are the field names (``backend = "ollama"``, ``allow_tools = ["run_*"]``).
-``a2ia-cli config`` prints the effective settings and where each came from.
+``a2ia-cli config`` prints the effective settings and where each came from. ``trust`` is for
+one run (flag or env) and ``project_trusted`` is what a2ia decided: neither can come from a
+file, and a project file cannot move the workspace or name another servers file.
 """
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict, SettingsError
 
 from a2ia.errors import ConfigError
+from a2ia.paths import config_dir, project_file
+from a2ia.trust.check import check_trust
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,7 +33,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 Backend = Literal["auto", "llamacpp", "vllm", "ollama", "openai", "scripted"]
-Approval = Literal["ask", "auto-edit", "yolo"]
+Approval = Literal["ask", "auto", "auto-edit", "yolo"]
+SandboxMode = Literal["workspace-write", "read-only", "off"]
 Patterns = Annotated[tuple[str, ...], NoDecode]
 Args = Annotated[tuple[str, ...], NoDecode]
 BACKENDS: tuple[str, ...] = Backend.__args__  # type: ignore[attr-defined]
@@ -48,7 +52,7 @@ class Settings(BaseSettings):
     workspace: Path = Field(default_factory=Path.cwd)
     max_steps: int = Field(default=8, ge=1, le=1000)
     react: bool = Field(default=False, description="force ReAct prompting instead of native tool calls")
-    approval: Approval = "ask"
+    approval: Approval | None = Field(default=None, description="default: auto where the sandbox works, else ask")
     yes: bool = Field(default=False, description="approve every call that would be asked about (this run)")
     allow_tools: Patterns = Field(default=(), description="tool name patterns that run without asking")
     deny_tools: Patterns = Field(default=(), description="tool name patterns that never run (deny wins)")
@@ -60,8 +64,14 @@ class Settings(BaseSettings):
     vllm_command: str | None = Field(default=None, description="the vllm executable (default: beside a2ia, else on PATH)")
     vllm_args: Args = Field(default=(), description="extra arguments for vllm serve (a shell-quoted string in env)")
     tensor_parallel_size: int = Field(default=1, ge=1, le=64, description="GPUs a started vLLM server splits the model over")
+    sandbox: SandboxMode = Field(default="workspace-write", description="how run_shell's commands are confined")
+    sandbox_writable: Patterns = Field(default=(), description="more folders sandboxed commands may write to")
+    sandbox_deny_read: Patterns | None = Field(default=None, description="what sandboxed commands may not read (default: credentials)")
+    sandbox_network: bool = Field(default=False, description="let sandboxed commands use the network")
+    trust: bool = Field(default=False, description="apply this folder's .a2ia/ files for this run without trusting it")
+    project_trusted: bool = Field(default=False, description="set by a2ia: whether the workspace's .a2ia/ files were applied")
 
-    @field_validator("allow_tools", "deny_tools", mode="before")
+    @field_validator("allow_tools", "deny_tools", "sandbox_writable", "sandbox_deny_read", mode="before")
     @classmethod
     def _split_patterns(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -79,9 +89,8 @@ class Settings(BaseSettings):
     debug: bool = False
 
 
-def config_dir() -> Path:
-    override = os.environ.get("A2IA_CONFIG_DIR")
-    return Path(override) if override else platformdirs.user_config_path("a2ia")
+NOT_IN_FILES = frozenset({"trust", "project_trusted"})
+NOT_IN_PROJECT_FILES = frozenset({"workspace", "mcp_config"})
 
 
 def user_settings_file() -> Path:
@@ -89,10 +98,10 @@ def user_settings_file() -> Path:
 
 
 def project_settings_file(workspace: Path) -> Path:
-    return workspace / ".a2ia" / "config.toml"
+    return project_file(workspace, "config.toml")
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, *, project: bool = False) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
@@ -106,9 +115,20 @@ def _read_toml(path: Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(
             f"the settings file {path} has unknown setting(s): {', '.join(unknown)}",
-            hint=f"the settings are: {', '.join(Settings.model_fields)}",
+            hint=f"the settings are: {', '.join(k for k in Settings.model_fields if k not in NOT_IN_FILES)}",
+        )
+    forbidden = sorted(set(data) & (NOT_IN_FILES | (NOT_IN_PROJECT_FILES if project else frozenset())))
+    if forbidden:
+        raise ConfigError(
+            f"the settings file {path} sets {', '.join(forbidden)}, which a settings file cannot set",
+            hint="trust a folder with a2ia-cli trust (or --trust for one run); choose the workspace with -C; "
+            "a project's MCP servers go in .a2ia/mcp.json",
         )
     return data
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 def resolve_settings(**flags: Any) -> tuple[Settings, dict[str, str]]:
@@ -119,10 +139,12 @@ def resolve_settings(**flags: Any) -> tuple[Settings, dict[str, str]]:
     except (ValueError, SettingsError) as exc:
         raise ConfigError(f"invalid A2IA_* environment variable: {exc}") from None
     workspace = Path(given.get("workspace") or from_env.get("workspace") or Path.cwd())
-    user_file, project_file = user_settings_file(), project_settings_file(workspace)
+    user_file, project_toml = user_settings_file(), project_settings_file(workspace)
+    trust = check_trust(workspace, once=_flag(given.get("trust") or from_env.get("trust") or False))
+    project = _read_toml(project_toml, project=True) if trust.applies else {}
     layers = [
         (f"user file {user_file}", _read_toml(user_file)),
-        (f"project file {project_file}", _read_toml(project_file)),
+        (f"project file {project_toml}", project),
         ("env", from_env),
         ("flag", given),
     ]
@@ -132,6 +154,8 @@ def resolve_settings(**flags: Any) -> tuple[Settings, dict[str, str]]:
         for key, value in values.items():
             merged[key] = value
             origins[key] = f"env A2IA_{key.upper()}" if label == "env" else label
+    merged["project_trusted"] = trust.state in ("once", "trusted")
+    origins.pop("project_trusted", None)
     try:
         return Settings(**merged), origins
     except ValidationError as exc:

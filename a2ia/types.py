@@ -77,6 +77,8 @@ class ToolSpec(Record):
     input_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
     annotations: ToolAnnotations = Field(default_factory=ToolAnnotations)
     server: str = ""
+    builtin: bool = False
+    """a2ia's own in-process server offers it: an identity no configured server can claim by name."""
 
 
 ToolChoice = Union[Literal["auto", "required", "none"], str]

@@ -20,9 +20,9 @@ from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
 from a2ia.types import ToolAnnotations, ToolCall, ToolSpec
 
-SHELL = ToolSpec(name="run_shell", server="a2ia", annotations=ToolAnnotations(read_only=False, destructive=True))
-WRITE = ToolSpec(name="write_file", server="a2ia", annotations=ToolAnnotations(read_only=False, destructive=True))
-READ = ToolSpec(name="read_file", server="a2ia", annotations=ToolAnnotations(read_only=True, destructive=False))
+SHELL = ToolSpec(name="run_shell", server="a2ia", builtin=True, annotations=ToolAnnotations(read_only=False, destructive=True))
+WRITE = ToolSpec(name="write_file", server="a2ia", builtin=True, annotations=ToolAnnotations(read_only=False, destructive=True))
+READ = ToolSpec(name="read_file", server="a2ia", builtin=True, annotations=ToolAnnotations(read_only=True, destructive=False))
 OTHER = ToolSpec(name="query", server="db", annotations=ToolAnnotations(read_only=False, destructive=False))
 CALL = ToolCall(id="c", name="x")
 
@@ -143,7 +143,7 @@ async def test_the_persons_answer(tools: ToolRegistry, workspace: Path, answer: 
 
 def a2ia(*args: str, workspace: Path, env: dict | None = None):
     return subprocess.run(
-        [sys.executable, "-m", "a2ia.cli", "--backend", "scripted", "-C", str(workspace), *args],
+        [sys.executable, "-m", "a2ia.cli", "--backend", "scripted", "--approval", "ask", "-C", str(workspace), *args],
         capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
         env={**dict(os.environ), **(env or {})},
     )
@@ -187,7 +187,7 @@ def run_on_a_terminal(workspace: Path, answer: bytes, script: list) -> tuple[int
     leader, follower = pty.openpty()
     env = {**dict(os.environ), "A2IA_SCRIPT": json.dumps(script)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "a2ia.cli", "--backend", "scripted", "-C", str(workspace), "-p", "write"],
+        [sys.executable, "-m", "a2ia.cli", "--backend", "scripted", "--approval", "ask", "-C", str(workspace), "-p", "write"],
         stdin=follower, stderr=follower, stdout=subprocess.PIPE, env=env,
     )
     os.close(follower)

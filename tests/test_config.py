@@ -20,7 +20,7 @@ def test_precedence_and_origins(tmp_path: Path, workspace: Path, monkeypatch: py
     project.parent.mkdir(parents=True)
     project.write_text('max_steps = 6\nmodel = "qwen2.5:7b"\n')
     monkeypatch.setenv("A2IA_MAX_STEPS", "7")
-    settings, origins = resolve_settings(workspace=str(workspace), approval="yolo")
+    settings, origins = resolve_settings(workspace=str(workspace), approval="yolo", trust=True)
     assert (settings.backend, settings.max_steps, settings.model, settings.approval) == ("ollama", 7, "qwen2.5:7b", "yolo")
     assert settings.allow_tools == ("git/*",)
     assert origins["backend"].startswith("user file") and origins["model"].startswith("project file")
@@ -76,5 +76,5 @@ def test_an_invalid_value_names_the_file_it_came_from(workspace: Path, text: str
     project.parent.mkdir(parents=True)
     project.write_text(text + "\n")
     with pytest.raises(ConfigError, match=key) as caught:
-        resolve_settings(workspace=str(workspace))
+        resolve_settings(workspace=str(workspace), trust=True)
     assert str(project) in str(caught.value)

@@ -60,7 +60,7 @@ def test_project_overrides_user_and_the_flag_overrides_both(tmp_path: Path, monk
     write(tmp_path / "user" / "mcp.json", {"a": {"command": "user-a"}, "b": {"command": "user-b"}, "off": {"command": "x", "disabled": True}})
     write(workspace / ".a2ia" / "mcp.json", {"b": {"command": "project-b"}, "c": {"url": "http://c/mcp"}})
     extra = write(tmp_path / "extra.json", {"c": {"command": "flag-c"}})
-    servers = load_servers(workspace, extra)
+    servers = load_servers(workspace, extra, include_project=True)  # a trusted folder
     assert {n: getattr(s, "command", None) for n, s in servers.items()} == {"a": "user-a", "b": "project-b", "c": "flag-c"}
 
 

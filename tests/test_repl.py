@@ -23,7 +23,7 @@ pytestmark = pytest.mark.anyio
 async def test_turns_commands_history_and_inline_approval(workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     write = {"tool": "write_file", "arguments": {"path": "note.txt", "content": "hi"}}
     monkeypatch.setenv("A2IA_SCRIPT", json.dumps(["Hello there.", write, "Written."]))
-    settings = load_settings(backend="scripted", workspace=str(workspace))
+    settings = load_settings(backend="scripted", workspace=str(workspace), approval="ask")
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         pipe.send_text("hi\r/tools\rwrite a note\ry\r")
         pipe.close()

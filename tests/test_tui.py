@@ -65,7 +65,8 @@ async def test_a_turn_with_a_tool_call_renders_every_part(workspace: Path, monke
 
 async def test_approval_dialog_allows_and_denies(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write = {"tool": "write_file", "arguments": {"path": "hello.txt", "content": "hi"}}
-    settings = settings_for(workspace, monkeypatch, write, "written", {"tool": "run_shell", "arguments": {"command": "touch nope"}}, "ok")
+    settings = settings_for(workspace, monkeypatch, write, "written", {"tool": "run_shell", "arguments": {"command": "touch nope"}}, "ok",
+                            approval="ask")
     app = make_app(settings)
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot)

@@ -94,10 +94,11 @@ async def check_selection(settings: Settings) -> Check:
 
 
 async def check_mcp(settings: Settings) -> list[Check]:
-    from a2ia.cli.runtime import open_tools, open_workspace
+    from a2ia.cli.runtime import open_sandbox, open_tools, open_workspace
 
     try:
-        async with open_tools(settings, open_workspace(settings)) as tools:
+        workspace = open_workspace(settings)
+        async with open_tools(settings, workspace, open_sandbox(settings, workspace)[0]) as tools:
             statuses = tools.statuses()
     except A2iaError as exc:
         return [Check("error", "MCP", exc.message, exc.hint)]
@@ -107,6 +108,30 @@ async def check_mcp(settings: Settings) -> list[Check]:
         else Check("error", "MCP", f"{s.name}: {s.error or s.state}", "a2ia-cli mcp list shows its details and log")
         for s in statuses
     ]
+
+
+def check_trusted_folder(settings: Settings) -> Check:
+    from a2ia.cli.runtime import trust_notice
+
+    notice = trust_notice(settings)
+    if notice is not None:
+        return Check("warning", "trust", notice.text, f"review them, then: a2ia-cli trust {settings.workspace}")
+    return Check("ok", "trust", "this folder's .a2ia/ files apply" if settings.project_trusted else "no project files here")
+
+
+def check_sandbox(settings: Settings) -> Check:
+    from a2ia.cli.runtime import approval_mode, open_sandbox, open_workspace
+
+    try:
+        sandbox, missing = open_sandbox(settings, open_workspace(settings))
+    except A2iaError as exc:
+        return Check("error", "sandbox", exc.message, exc.hint)
+    mode = approval_mode(settings, sandbox)
+    if sandbox is not None:
+        return Check("ok", "sandbox", f"{sandbox.policy.describe()}; approval {mode}")
+    if missing is not None:
+        return Check("warning", "sandbox", f"{missing.text}; approval {mode}", "install bubblewrap (see the README's Security model)")
+    return Check("warning", "sandbox", f"off (sandbox = \"off\"): shell commands run as you; approval {mode}", None)
 
 
 def check_data_dir() -> Check:
@@ -139,6 +164,8 @@ async def run_checks(flags: dict, emit: Callable[[Check], None]) -> list[Check]:
         return done
     changed = ", ".join(f"{k}={getattr(settings, k)} ({v})" for k, v in origins.items() if k != "api_key")
     put(Check("ok", "config", changed or "all defaults", None))
+    put(check_trusted_folder(settings))
+    put(check_sandbox(settings))
     put(check_gpu())
     put(await check_vllm(settings))
     put(await check_ollama(settings))

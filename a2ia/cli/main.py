@@ -83,7 +83,12 @@ def _offer_download(exc: ModelNotFound) -> bool:
 class LazyGroup(click.Group):
     """Subcommands whose modules are imported only when used (``bench`` brings rich and more)."""
 
-    lazy = {"bench": "a2ia.cli.bench_cmd:bench_command", "vllm": "a2ia.cli.vllm_cmd:vllm_group"}
+    lazy = {
+        "bench": "a2ia.cli.bench_cmd:bench_command",
+        "vllm": "a2ia.cli.vllm_cmd:vllm_group",
+        "trust": "a2ia.cli.trust_cmd:trust_command",
+        "untrust": "a2ia.cli.trust_cmd:untrust_command",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
@@ -126,13 +131,23 @@ class LazyGroup(click.Group):
     "or server cannot do tools. Env: A2IA_REACT=1.",
 )
 @click.option(
-    "--approval", type=click.Choice(["ask", "auto-edit", "yolo"]),
-    help="ask (default): tools that can change things ask first; auto-edit: file edits run, "
-    "shell and other tools ask; yolo: nothing asks. Env: A2IA_APPROVAL.",
+    "--approval", type=click.Choice(["ask", "auto", "auto-edit", "yolo"]),
+    help="auto (default where the sandbox works): file edits and sandboxed shell commands run, the rest asks; "
+    "ask (default elsewhere): tools that can change things ask first; auto-edit: file edits run, shell and "
+    "other tools ask; yolo: nothing asks. Env: A2IA_APPROVAL.",
 )
 @click.option("--yolo", is_flag=True, default=None, help="Same as --approval yolo.")
+@click.option(
+    "--sandbox", type=click.Choice(["workspace-write", "read-only", "off"]),
+    help="How run_shell's commands are confined (default workspace-write: writes only in the workspace and "
+    "the temp dir, no network; see the README's Security model). Env: A2IA_SANDBOX.",
+)
 @click.option("-y", "--yes", is_flag=True, default=None, help="Allow, for this run, every call that would be asked about (scripts).")
 @click.option("--mcp-config", type=click.Path(dir_okay=False), help="An extra mcpServers JSON file (over the user and project ones).")
+@click.option(
+    "--trust", is_flag=True, default=None,
+    help="Apply this folder's .a2ia/ files for this run without trusting it for good (see: a2ia-cli trust).",
+)
 @click.option(
     "-C", "--workspace",
     type=click.Path(file_okay=False),
@@ -150,7 +165,7 @@ class LazyGroup(click.Group):
 @click.pass_context
 def cli(
     ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, start_server, pull, prompt, max_steps, react,
-    approval, yolo, yes, mcp_config, workspace, resume, output, plain, debug,
+    approval, yolo, sandbox, yes, mcp_config, trust, workspace, resume, output, plain, debug,
 ) -> None:
     """a2ia: a local AI agent for your terminal. The model runs on your machine and uses tools
     (list and read files in the workspace) to answer.
@@ -178,8 +193,8 @@ def cli(
     flags = {
         "backend": backend, "model": model, "base_url": base_url, "vllm_url": vllm_url, "ollama_url": ollama_url,
         "start_server": start_server, "pull": pull,
-        "max_steps": max_steps, "react": react, "approval": "yolo" if yolo else approval, "yes": yes,
-        "mcp_config": mcp_config, "workspace": workspace, "debug": debug, "resume": resume,
+        "max_steps": max_steps, "react": react, "approval": "yolo" if yolo else approval, "yes": yes, "sandbox": sandbox,
+        "mcp_config": mcp_config, "workspace": workspace, "debug": debug, "resume": resume, "trust": trust,
     }
     if ctx.invoked_subcommand:
         ctx.obj = {k: v for k, v in flags.items() if v is not None}  # subcommands read the same settings
@@ -198,7 +213,7 @@ def cli(
             if not turns:
                 raise ConfigError("stdin was empty: there is nothing to ask", hint='a2ia-cli -p "your question"')
         else:
-            sys.exit(_interactive(settings, plain))
+            sys.exit(_interactive(settings, plain, flags))
         run = functools.partial(run_turns, settings, turns, echo=echo, output=output)
         try:
             code = anyio.run(run)
@@ -234,16 +249,22 @@ def pull_model(url: str | None) -> None:
         click.echo(f"saved {path}; use it with: a2ia-cli --model {path}")
 
 
-def _interactive(settings, plain: bool) -> int:
-    """A terminal: the full-screen interface, or the line REPL where that cannot run."""
+def _interactive(settings, plain: bool, flags: dict) -> int:
+    """A terminal: the full-screen interface, or the line REPL where that cannot run.
+
+    Either asks first whether to trust the folder when it has project files not trusted yet.
+    """
+    from a2ia.cli.trust_prompt import trust_question
+
+    question = trust_question(settings, lambda once: load_settings(**{**flags, "trust": once or flags.get("trust")}))
     dumb = os.environ.get("TERM", "") in ("", "dumb") or not sys.stdout.isatty()
     if plain or dumb:
         from a2ia.cli.repl import run_repl
 
-        return anyio.run(run_repl, settings)
+        return anyio.run(run_repl, settings, question)
     from a2ia.cli.tui.app import run_tui
 
-    return run_tui(settings)
+    return run_tui(settings, question)
 
 
 @cli.command("sessions")
@@ -260,6 +281,7 @@ def sessions_command() -> None:
 @click.pass_context
 def config_command(ctx: click.Context) -> None:
     """Print the effective settings and where each one came from."""
+    from a2ia.cli.runtime import trust_notice
     from a2ia.config import Settings, project_settings_file, resolve_settings, user_settings_file
 
     try:
@@ -267,6 +289,9 @@ def config_command(ctx: click.Context) -> None:
     except A2iaError as exc:
         _fail(str(exc), _exit_code(exc))
     click.echo(f"# files: {user_settings_file()} (user), {project_settings_file(settings.workspace)} (project)")
+    notice = trust_notice(settings)
+    if notice:
+        click.echo(f"# {notice.text}")
     for name in Settings.model_fields:
         value = getattr(settings, name)
         if name == "api_key" and value is not None:

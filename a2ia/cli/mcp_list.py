@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from a2ia.cli.runtime import open_tools, open_workspace
+from a2ia.cli.runtime import open_sandbox, open_tools, open_workspace, trust_notice
 from a2ia.config import Settings
 from a2ia.tools.mcp_config import project_config_file, user_config_file
 
@@ -14,7 +14,10 @@ async def show_servers(settings: Settings) -> int:
     workspace = open_workspace(settings)
     click.echo(f"config files: {user_config_file()} (user), {project_config_file(workspace.root)} (project)"
                + (f", {settings.mcp_config} (--mcp-config)" if settings.mcp_config else ""))
-    async with open_tools(settings, workspace) as tools:
+    notice = trust_notice(settings)
+    if notice:
+        click.echo(notice.text)
+    async with open_tools(settings, workspace, open_sandbox(settings, workspace)[0]) as tools:
         offered = {(s.server, s.name) for s in tools.specs()}
         statuses = tools.statuses()
     for status in statuses:

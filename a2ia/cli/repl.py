@@ -21,6 +21,7 @@ from a2ia.cli.commands import COMMANDS, is_command, run_command
 from a2ia.cli.progress import PullDisplay
 from a2ia.cli.render import PlainRenderer
 from a2ia.cli.runtime import open_agent
+from a2ia.cli.trust_prompt import TrustQuestion
 from a2ia.config import Settings
 from a2ia.orchestrator.events import ApprovalNeeded
 from a2ia.orchestrator.store import sessions_dir
@@ -41,7 +42,21 @@ def _history() -> FileHistory | InMemoryHistory:
         return InMemoryHistory()
 
 
-async def run_repl(settings: Settings) -> int:
+async def ask_trust(prompt: PromptSession[str], question: TrustQuestion, renderer: PlainRenderer) -> Settings | None:
+    """The trust question inline: the settings to run with if trusted, else None (not now)."""
+    renderer.render_output(question.text())
+    while True:
+        reply = (await prompt.prompt_async("trust this folder? [t] trust, [n] not now: ")).strip().lower()
+        if reply in ("t", "trust", "y", "yes"):
+            settings, warning = question.accept()
+            if warning:
+                renderer.render_notice(warning)
+            return settings
+        if reply in ("n", "no", "not now", ""):
+            return None
+
+
+async def run_repl(settings: Settings, question: TrustQuestion | None = None) -> int:
     prompt: PromptSession[str] = PromptSession(
         history=_history(),
         completer=WordCompleter(sorted(COMMANDS), sentence=True),
@@ -55,6 +70,11 @@ async def run_repl(settings: Settings) -> int:
             if reply in ("y", "a", "n", ""):
                 return {"y": "once", "a": "always"}.get(reply, "deny")  # type: ignore[return-value]
 
+    if question is not None:
+        try:
+            settings = await ask_trust(prompt, question, renderer) or settings
+        except (EOFError, KeyboardInterrupt):
+            return 0
     async with open_agent(settings, approver, on_status=renderer.render_notice, on_pull=PullDisplay()) as agent:
         caps = await agent.client.capabilities()
         renderer.render_output(f"a2ia · {agent.settings.backend} · {caps.model_id} · /help for commands, Ctrl-D to leave")

@@ -19,11 +19,15 @@ from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Approver, Orchestrator
 from a2ia.orchestrator.session import Session
 from a2ia.orchestrator.store import SessionFile, find_session, read_session
+from a2ia.sandbox.bwrap import Sandbox
+from a2ia.sandbox.policy import make_policy
+from a2ia.sandbox.support import probe
 from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.builtin import make_builtin_server
 from a2ia.tools.mcp_config import load_servers
 from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
+from a2ia.trust.check import check_trust
 from a2ia.types import ChatOptions
 
 
@@ -35,6 +39,11 @@ class Agent:
     client: LLMClient
     tools: ToolRegistry
     notices: list[Notice]
+    sandbox: Sandbox | None = None
+
+    @property
+    def sandbox_label(self) -> str:
+        return f"sandbox {self.sandbox.policy.mode}" if self.sandbox else "no sandbox"
 
 
 def open_workspace(settings: Settings) -> Workspace:
@@ -44,13 +53,39 @@ def open_workspace(settings: Settings) -> Workspace:
         raise ConfigError(str(exc), hint="pass an existing folder with --workspace") from None
 
 
+def open_sandbox(settings: Settings, workspace: Workspace) -> tuple[Sandbox | None, Notice | None]:
+    """The session's sandbox, or None (``sandbox = "off"``, or the machine cannot: then a notice)."""
+    if settings.sandbox == "off":
+        return None, None
+    support = probe()
+    if not support.available or support.bwrap is None:
+        return None, Notice(level="warning", text=f"{support.detail}; shell commands run as you, and ask first")
+    policy = make_policy(settings.sandbox, workspace.root, settings.sandbox_writable, settings.sandbox_deny_read, settings.sandbox_network)
+    return Sandbox(policy, support.bwrap), None
+
+
+def approval_mode(settings: Settings, sandbox: Sandbox | None) -> str:
+    """The approval mode in effect: as set, else ``auto`` where commands are sandboxed, else ``ask``."""
+    return settings.approval or ("auto" if sandbox is not None else "ask")
+
+
 @asynccontextmanager
-async def open_tools(settings: Settings, workspace: Workspace) -> AsyncIterator[ToolRegistry]:
+async def open_tools(settings: Settings, workspace: Workspace, sandbox: Sandbox | None = None) -> AsyncIterator[ToolRegistry]:
     """The builtin server and every configured MCP server, connected concurrently."""
-    servers = load_servers(workspace.root, settings.mcp_config)
-    async with ToolRegistry() as tools:
-        await tools.add_servers({"a2ia": make_builtin_server(workspace), **servers})
+    servers = load_servers(workspace.root, settings.mcp_config, include_project=settings.project_trusted)
+    async with ToolRegistry(sandbox=sandbox) as tools:
+        # The builtin server is added last: no configured name can take its place (mcp_config
+        # also refuses the name), and its identity is its in-process object, not the name.
+        await tools.add_servers({**servers, "a2ia": make_builtin_server(workspace, sandbox=sandbox)})
         yield tools
+
+
+def trust_notice(settings: Settings) -> Notice | None:
+    """The one line said when the workspace's own files are ignored (not trusted, changed)."""
+    if settings.project_trusted:
+        return None
+    text = check_trust(settings.workspace, once=settings.trust).notice()
+    return Notice(level="warning", text=text) if text else None
 
 
 @asynccontextmanager
@@ -66,17 +101,18 @@ async def open_agent(
     without it they are kept as notices for the front end to show once the agent is open.
     """
     workspace = open_workspace(settings)
-    notices: list[Notice] = []
+    sandbox, no_sandbox = open_sandbox(settings, workspace)
+    notices: list[Notice] = [n for n in [trust_notice(settings), no_sandbox] if n]
     report = on_status or (lambda text: notices.append(Notice(text=text)))
     async with open_engine(settings, report, on_pull) as settings:
         client = open_client(settings)
-        async with client, open_tools(settings, workspace) as tools:
+        async with client, open_tools(settings, workspace, sandbox) as tools:
             notices += [
                 Notice(level="warning", text=f"MCP server {s.name!r} is not available: {s.error}")
                 for s in tools.statuses()
                 if s.state == "failed"
             ]
-            agent = _assemble(settings, workspace, client, tools, notices, approver)
+            agent = _assemble(settings, workspace, client, tools, notices, approver, sandbox)
             try:
                 yield agent
             finally:
@@ -90,8 +126,11 @@ def _assemble(
     tools: ToolRegistry,
     notices: list[Notice],
     approver: Approver | None,
+    sandbox: Sandbox | None,
 ) -> Agent:
-    policy = ApprovalPolicy(mode=settings.approval, allow=settings.allow_tools, deny=settings.deny_tools)
+    policy = ApprovalPolicy(
+        mode=approval_mode(settings, sandbox), allow=settings.allow_tools, deny=settings.deny_tools, sandboxed=sandbox is not None
+    )
     orchestrator = Orchestrator(
         client,
         tools,
@@ -103,7 +142,7 @@ def _assemble(
         approval=policy,
         approver=approver,
     )
-    return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices)
+    return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices, sandbox)
 
 
 def open_session(settings: Settings, notices: list[Notice]) -> Session:

@@ -3,16 +3,20 @@
 Decisions, in order:
 
 1. a **deny** rule that matches → denied (deny always wins);
-2. an **allow** rule that matches → runs;
-3. mode ``yolo`` → runs;
-4. a **read-only** tool (MCP ``readOnlyHint``, believed only from a2ia's own server and
+2. ``run_shell`` asked to run **outside the sandbox** (``sandbox: false``) → asks, whatever
+   the rules and earlier answers say (only ``yolo`` lets it through);
+3. an **allow** rule that matches → runs;
+4. mode ``yolo`` → runs;
+5. a **read-only** tool (MCP ``readOnlyHint``, believed only from a2ia's own server and
    servers configured with ``"trust": true``) → runs;
-5. mode ``auto-edit`` and one of a2ia's own file-editing tools → runs;
-6. the person approved this tool "always" in this session, and its definition (description
+6. mode ``auto-edit`` or ``auto`` and one of a2ia's own file-editing tools (they never leave
+   the workspace) → runs; mode ``auto`` and a ``run_shell`` command that runs in the sandbox
+   → runs;
+7. the person approved this tool "always" in this session, and its definition (description
    and input schema) is the one they approved → runs; a definition that changed since is
    asked about again. For ``run_shell`` "always" is for that exact command only, so a model
    cannot ride an approval of ``ls`` with ``ls; rm -rf ~``;
-7. otherwise → ask the person (the front end shows the tool, its server and its exact
+8. otherwise → ask the person (the front end shows the tool, its server and its exact
    arguments). With nobody to ask (no terminal) the call is refused with a message naming the
    flag or rule that would allow it.
 
@@ -35,11 +39,10 @@ from typing import Literal
 
 from a2ia.types import ToolCall, ToolSpec
 
-ApprovalMode = Literal["ask", "auto-edit", "yolo"]
+ApprovalMode = Literal["ask", "auto", "auto-edit", "yolo"]
 Decision = Literal["allow", "deny", "ask"]
 Answer = Literal["once", "always", "deny"]
-APPROVAL_MODES: tuple[str, ...] = ("ask", "auto-edit", "yolo")
-BUILTIN_SERVER = "a2ia"
+APPROVAL_MODES: tuple[str, ...] = ("ask", "auto", "auto-edit", "yolo")
 BUILTIN_EDIT_TOOLS = frozenset({"write_file", "edit_file"})
 SHELL_TOOL = "run_shell"
 SHELL_OPERATORS = re.compile(r"[;&|`<>\n\r]|\$\(")
@@ -71,9 +74,10 @@ class ApprovalPolicy:
     approved: dict[tuple[str, str], str] = field(default_factory=dict)  # (server, tool) → fingerprint
     approved_commands: set[str] = field(default_factory=set)  # run_shell commands approved "always"
     changed: set[tuple[str, str]] = field(default_factory=set)
+    sandboxed: bool = False  # run_shell's commands run in the kernel sandbox (a2ia.sandbox)
 
     def _is_shell(self, spec: ToolSpec) -> bool:
-        return spec.server == BUILTIN_SERVER and self._names(spec)[0] == SHELL_TOOL
+        return spec.builtin and self._names(spec)[0] == SHELL_TOOL
 
     @staticmethod
     def _names(spec: ToolSpec) -> list[str]:
@@ -112,6 +116,9 @@ class ApprovalPolicy:
             return Verdict("allow", "unknown tools are answered by the registry, not run")
         if rule := self._deny_rule(spec, call):
             return Verdict("deny", f"the deny rule {rule!r} matches {spec.name}")
+        outside = self._is_shell(spec) and call.arguments.get("sandbox") is False
+        if outside and self.mode != "yolo":
+            return Verdict("ask", "it asks to run outside the sandbox: it could change anything you can change")
         if rule := self._matches(self.allow, spec, call):
             return Verdict("allow", f"the allow rule {rule!r} matches")
         if self.mode == "yolo":
@@ -119,8 +126,10 @@ class ApprovalPolicy:
         if spec.annotations.read_only:
             return Verdict("allow", "read-only tool")
         own = self._names(spec)[0]
-        if self.mode == "auto-edit" and spec.server == BUILTIN_SERVER and own in BUILTIN_EDIT_TOOLS:
-            return Verdict("allow", "approval mode auto-edit")
+        if self.mode in ("auto-edit", "auto") and spec.builtin and own in BUILTIN_EDIT_TOOLS:
+            return Verdict("allow", f"approval mode {self.mode}")
+        if self.mode == "auto" and self.sandboxed and self._is_shell(spec):
+            return Verdict("allow", "approval mode auto: the command runs in the sandbox")
         key = (spec.server, own)
         if key in self.approved:
             if self.approved[key] != fingerprint(spec):

@@ -18,6 +18,8 @@ fetch_url      yes        no           yes
 =============  =========  ===========  ==========
 
 A refusal or failure is the SDK's ``ToolError``: a result with ``is_error`` the model reads.
+With a ``Sandbox``, ``run_shell`` runs its commands confined and takes ``sandbox: false`` to
+ask for one outside it (the approval policy always asks the person about those).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from a2ia.sandbox.bwrap import Sandbox
 from a2ia.tools import fetch, files, shell
 from a2ia.tools.workspace import Workspace
 
@@ -56,8 +59,12 @@ def _failures_as_tool_errors(work: Callable[[], T]) -> T:
         raise ToolError(str(exc)) from None
 
 
-def make_builtin_server(workspace: Workspace, *, http: httpx.AsyncClient | None = None) -> MCPServer:
-    """Build the builtin MCP server for one workspace root."""
+CommandArg = Annotated[str, Field(description="A shell command, run in the workspace root.", max_length=MAX_COMMAND_CHARS)]
+TimeoutArg = Annotated[int, Field(description="Seconds before it is stopped.", ge=1, le=shell.MAX_TIMEOUT_S)]
+
+
+def make_builtin_server(workspace: Workspace, *, http: httpx.AsyncClient | None = None, sandbox: Sandbox | None = None) -> MCPServer:
+    """Build the builtin MCP server for one workspace root (shell commands confined by ``sandbox``)."""
     server = MCPServer("a2ia", instructions=f"Tools for the workspace at {workspace.root}.", log_level="WARNING")
 
     @server.tool(annotations=READ_ONLY, structured_output=False)
@@ -107,16 +114,33 @@ def make_builtin_server(workspace: Workspace, *, http: httpx.AsyncClient | None 
         """Replace exact text in a file; refuses when the text is missing or appears more than once."""
         return _failures_as_tool_errors(lambda: files.edit_file(workspace, path, old_text, new_text, replace_all))
 
-    @server.tool(annotations=SHELL, structured_output=False)
-    async def run_shell(
-        command: Annotated[str, Field(description="A shell command, run in the workspace root.", max_length=MAX_COMMAND_CHARS)],
-        timeout_s: Annotated[int, Field(description="Seconds before it is stopped.", ge=1, le=shell.MAX_TIMEOUT_S)] = shell.DEFAULT_TIMEOUT_S,
-    ) -> str:
-        """Run a shell command in the workspace root; answers its output (stdout and stderr)."""
+    async def shell_command(command: str, timeout_s: int, confined: bool) -> str:
         try:
-            return await shell.run_shell(workspace, command, timeout_s)
+            return await shell.run_shell(workspace, command, timeout_s, sandbox if confined else None)
         except files.ToolFailure as exc:
             raise ToolError(str(exc)) from None
+
+    if sandbox is None:
+
+        @server.tool(annotations=SHELL, structured_output=False)
+        async def run_shell(command: CommandArg, timeout_s: TimeoutArg = shell.DEFAULT_TIMEOUT_S) -> str:
+            """Run a shell command in the workspace root; answers its output (stdout and stderr)."""
+            return await shell_command(command, timeout_s, confined=False)
+
+    else:
+        where = "it may write only inside the workspace and the temp dir" if sandbox.policy.mode == "workspace-write" else "it may not write files"
+        net = "" if sandbox.policy.network else ", and has no network"
+
+        @server.tool(annotations=SHELL, structured_output=False, description=(
+            "Run a shell command in the workspace root; answers its output (stdout and stderr). "
+            f"It runs in a sandbox: {where}{net}."
+        ))
+        async def run_shell(  # type: ignore[no-redef]
+            command: CommandArg,
+            timeout_s: TimeoutArg = shell.DEFAULT_TIMEOUT_S,
+            sandbox: Annotated[bool, Field(description="false: run outside the sandbox (the person is always asked first).")] = True,
+        ) -> str:
+            return await shell_command(command, timeout_s, confined=sandbox)
 
     @server.tool(annotations=WEB, structured_output=False)
     async def fetch_url(url: Annotated[str, Field(description="An http:// or https:// URL.", max_length=2_000)]) -> str:

@@ -9,8 +9,10 @@
     }}
 
 Files, later ones overriding earlier ones server by server: the user file
-(``<platform config dir>/a2ia/mcp.json``), the project file (``<workspace>/.a2ia/mcp.json``),
-then ``--mcp-config FILE``. ``${VAR}`` and ``${VAR:-default}`` are replaced from the
+(``<platform config dir>/a2ia/mcp.json``), the project file (``<workspace>/.a2ia/mcp.json``,
+read only in a trusted folder: see ``a2ia.trust``), then ``--mcp-config FILE``. No file may
+declare a server named ``a2ia`` (in any case): that name is the builtin server's, and a file
+that tries is refused with a ``ConfigError`` naming it. ``${VAR}`` and ``${VAR:-default}`` are replaced from the
 environment in every string. A problem with one server (a missing variable, a bad shape) makes
 that server fail with a message; it never stops the others. stdio servers get the SDK's
 minimal environment (HOME, PATH, …) plus their ``env``, not a2ia's whole environment.
@@ -24,11 +26,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from a2ia.errors import ConfigError
+from a2ia.paths import config_dir, project_file
 
+RESERVED_NAMES = frozenset({"a2ia"})
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -55,6 +58,7 @@ class StdioServer(_ServerBase):
     args: tuple[str, ...] = ()
     env: dict[str, str] = Field(default_factory=dict)
     cwd: str | None = None
+    sandbox: bool = False  # run the server under the same kernel sandbox as run_shell
 
 
 class HttpServer(_ServerBase):
@@ -128,25 +132,40 @@ def read_config_file(path: Path, environ: dict[str, str]) -> dict[str, ServerCon
     servers = data.get("mcpServers") if isinstance(data, dict) else None
     if not isinstance(servers, dict):
         raise ConfigError(f"the MCP config {path} has no \"mcpServers\" object", hint='{"mcpServers": {"name": {"command": "…"}}}')
+    reserved = [name for name in servers if is_reserved(name)]
+    if reserved:
+        raise ConfigError(
+            f"the MCP config {path} declares a server named {reserved[0]!r}: that name is reserved for a2ia's builtin tools",
+            hint="give the server another name in that file",
+        )
     return {name: parse_server(name, raw, str(path), environ) for name, raw in servers.items()}
 
 
+def is_reserved(name: str) -> bool:
+    return name.strip().casefold() in RESERVED_NAMES
+
+
 def user_config_file() -> Path:
-    override = os.environ.get("A2IA_CONFIG_DIR")
-    return (Path(override) if override else platformdirs.user_config_path("a2ia")) / "mcp.json"
+    return config_dir() / "mcp.json"
 
 
 def project_config_file(workspace: Path) -> Path:
-    return workspace / ".a2ia" / "mcp.json"
+    return project_file(workspace, "mcp.json")
 
 
 def load_servers(
-    workspace: Path, extra_file: Path | None = None, environ: dict[str, str] | None = None
+    workspace: Path,
+    extra_file: Path | None = None,
+    environ: dict[str, str] | None = None,
+    *,
+    include_project: bool = False,
 ) -> dict[str, ServerConfig | BrokenServer]:
-    """All configured servers: user file, then project file, then ``extra_file``; disabled ones left out."""
+    """All configured servers: user file, then project file (``include_project``: the folder is
+    trusted), then ``extra_file``; disabled ones left out."""
     environ = dict(os.environ) if environ is None else environ
     merged: dict[str, ServerConfig | BrokenServer] = {}
-    for path in (user_config_file(), project_config_file(workspace)):
+    files = [user_config_file(), *([project_config_file(workspace)] if include_project else [])]
+    for path in files:
         if path.is_file():
             merged.update(read_config_file(path, environ))
     if extra_file is not None:

@@ -47,6 +47,7 @@ from mcp_types import (
 )
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
+from a2ia.sandbox.bwrap import Sandbox
 from a2ia.text import head_and_tail
 from a2ia.tools.mcp_config import BrokenServer, HttpServer, ServerConfig, StdioServer
 from a2ia.types import ToolAnnotations, ToolCall, ToolResult, ToolSpec
@@ -121,7 +122,7 @@ def _describe(exc: BaseException) -> str:
     return text if len(text) < 300 else text[:300] + "…"
 
 
-def spec_from_mcp(tool: Tool, server: str, name: str | None = None, *, trusted: bool = True) -> ToolSpec:
+def spec_from_mcp(tool: Tool, server: str, name: str | None = None, *, trusted: bool = True, builtin: bool = False) -> ToolSpec:
     """The tool as offered to the model; an untrusted server's read-only claim is not believed."""
     hints = tool.annotations
     read_only = trusted and bool(hints and hints.read_only_hint)
@@ -133,6 +134,7 @@ def spec_from_mcp(tool: Tool, server: str, name: str | None = None, *, trusted: 
         input_schema=dict(tool.input_schema),
         annotations=ToolAnnotations(read_only=read_only, destructive=destructive, open_world=open_world),
         server=server,
+        builtin=builtin,
     )
 
 
@@ -167,7 +169,9 @@ class ToolRegistry:
         call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S,
         connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
         log_dir: Path | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
+        self.sandbox = sandbox  # confines stdio servers configured "sandbox": true
         self.call_timeout_s = call_timeout_s
         self.connect_timeout_s = connect_timeout_s
         self.log_dir = log_dir
@@ -228,7 +232,12 @@ class ToolRegistry:
     def _transport(self, server: _Server) -> Any:
         target = server.target
         if isinstance(target, StdioServer):
-            params = StdioServerParameters(command=target.command, args=list(target.args), env=target.env or None, cwd=target.cwd)
+            command, args = target.command, list(target.args)
+            if target.sandbox:
+                if self.sandbox is None:
+                    raise RuntimeError("it is configured \"sandbox\": true, and the sandbox is not available here (a2ia-cli doctor)")
+                command, args = self.sandbox.server(command, args, target.cwd)
+            params = StdioServerParameters(command=command, args=args, env=target.env or None, cwd=target.cwd)
             return stdio_client(params, errlog=self._errlog(server.name))
         if isinstance(target, HttpServer):
             http = httpx2.AsyncClient(headers=target.headers, timeout=httpx2.Timeout(30.0, read=300.0))
@@ -347,7 +356,8 @@ class ToolRegistry:
         routes = self._route_table()
         if self._specs_for is not routes:
             self._specs = {
-                name: spec_from_mcp(self._tool(s, t), s.name, name, trusted=s.trusted) for name, (s, t) in routes.items()
+                name: spec_from_mcp(self._tool(s, t), s.name, name, trusted=s.trusted, builtin=s.kind == "builtin")
+                for name, (s, t) in routes.items()
             }
             self._specs_for = routes
         return self._specs

@@ -2,7 +2,9 @@
 
 The command runs in a session (process group) of its own, so on timeout or cancellation the
 whole group is killed, children included: SIGTERM, then SIGKILL after a grace period.
-``AGENT=a2ia`` is set so scripts can tell who runs them.
+``AGENT=a2ia`` is set so scripts can tell who runs them. With a ``Sandbox`` the command runs
+confined (``a2ia.sandbox``); what the sandbox refuses reaches the model as the command's own
+error output, with one line naming the sandbox when the output looks like a refusal.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import codecs
 import os
 import signal
 
+from a2ia.sandbox.bwrap import Sandbox
 from a2ia.text import head_and_tail
 from a2ia.tools.files import ToolFailure
 from a2ia.tools.workspace import Workspace
@@ -76,23 +79,39 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
     await process.wait()
 
 
-async def run_shell(workspace: Workspace, command: str, timeout_s: int = DEFAULT_TIMEOUT_S) -> str:
+REFUSALS = ("Read-only file system", "Permission denied", "Network is unreachable", "name resolution",
+            "Name or service not known", "Operation not permitted", "Connection refused")
+
+
+def _sandbox_note(sandbox: Sandbox | None, output: str) -> str:
+    if sandbox is None or not any(mark in output for mark in REFUSALS):
+        return ""
+    return f"\n[this command ran in the {sandbox.policy.describe()}]"
+
+
+async def _spawn(workspace: Workspace, command: str, sandbox: Sandbox | None) -> asyncio.subprocess.Process:
+    env = {**os.environ, "AGENT": "a2ia", "PAGER": "cat", "GIT_PAGER": "cat"}
+    pipes = {"stdin": asyncio.subprocess.DEVNULL, "stdout": asyncio.subprocess.PIPE, "stderr": asyncio.subprocess.STDOUT}
+    try:
+        if sandbox is None:
+            return await asyncio.create_subprocess_shell(command, cwd=workspace.root, env=env, start_new_session=True, **pipes)
+        argv, fd = sandbox.shell(command)
+        try:
+            return await asyncio.create_subprocess_exec(
+                *argv, cwd=workspace.root, env=env, start_new_session=True, pass_fds=(fd,) if fd is not None else (), **pipes
+            )
+        finally:
+            if fd is not None:
+                os.close(fd)
+    except OSError as exc:
+        raise ToolFailure(f"cannot start the shell: {exc.strerror or exc}") from None
+
+
+async def run_shell(workspace: Workspace, command: str, timeout_s: int = DEFAULT_TIMEOUT_S, sandbox: Sandbox | None = None) -> str:
     if not command.strip():
         raise ToolFailure("the command is empty")
     timeout_s = max(1, min(int(timeout_s), MAX_TIMEOUT_S))
-    env = {**os.environ, "AGENT": "a2ia", "PAGER": "cat", "GIT_PAGER": "cat"}
-    try:
-        process = await asyncio.create_subprocess_shell(
-            command,
-            cwd=workspace.root,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise ToolFailure(f"cannot start the shell: {exc.strerror or exc}") from None
+    process = await _spawn(workspace, command, sandbox)
     captured = _Captured()
 
     async def read_all() -> None:
@@ -112,5 +131,5 @@ async def run_shell(workspace: Workspace, command: str, timeout_s: int = DEFAULT
         raise
     output = captured.text()
     if process.returncode != 0:
-        raise ToolFailure(f"exit code {process.returncode}\n{output}")
+        raise ToolFailure(f"exit code {process.returncode}\n{output}{_sandbox_note(sandbox, output)}")
     return output if output else "(no output; exit code 0)"

@@ -87,7 +87,8 @@ async def send(pilot, text: str) -> None:
 
 @pytest.mark.anyio
 async def test_escape_in_the_tui_during_generation_and_a_tool_call(model_server, workspace: Path) -> None:
-    settings = load_settings(backend="openai", base_url=model_server.url, workspace=str(workspace), approval="yolo")
+    # sandbox off: the test reads the command's pid, which a sandbox's own PID namespace renumbers
+    settings = load_settings(backend="openai", base_url=model_server.url, workspace=str(workspace), approval="yolo", sandbox="off")
     app = make_app(settings)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_pilot(pilot, lambda: app.agent is not None, "the agent")
@@ -153,7 +154,7 @@ def test_sigint_to_the_one_shot_cli(during: str, model_server, workspace: Path, 
     out, err = tmp_path / "out.txt", tmp_path / "err.txt"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         proc = subprocess.Popen(
-            a2ia_argv("--backend", "openai", "--base-url", model_server.url, "-C", str(workspace), "--yolo", "-p", prompt),
+            a2ia_argv("--backend", "openai", "--base-url", model_server.url, "-C", str(workspace), "--yolo", "--sandbox", "off", "-p", prompt),
             stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
         )
         try:
@@ -190,7 +191,7 @@ def test_ctrl_c_in_the_repl_during_generation_and_a_tool_call(
     model_server, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     socket = f"a2ia-fault-{os.getpid()}"
-    argv = a2ia_argv("--backend", "openai", "--base-url", model_server.url, "--plain", "--yolo", "-C", str(workspace))
+    argv = a2ia_argv("--backend", "openai", "--base-url", model_server.url, "--plain", "--yolo", "--sandbox", "off", "-C", str(workspace))
     monkeypatch.setenv("TERM", "xterm-256color")  # the tmux server and the CLI inherit it
     tmux(socket, "new-session", "-d", "-s", "repl", "-x", "200", "-y", "50", shlex.join(argv), check=True)
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from a2ia.config import Settings, project_settings_file, resolve_settings, user_settings_file
 from a2ia.errors import ConfigError
-from a2ia.tools.mcp_config import BrokenServer, HttpServer, StdioServer, interpolate, parse_server, read_config_file
+from a2ia.tools.mcp_config import BrokenServer, HttpServer, StdioServer, interpolate, is_reserved, parse_server, read_config_file
 
 pytestmark = pytest.mark.fuzz
 
@@ -118,7 +118,7 @@ _good_stdio = st.fixed_dictionaries(
 
 
 @settings(max_examples=cases(0.1))
-@given(st.dictionaries(st.text(max_size=8), _good_stdio, max_size=4))
+@given(st.dictionaries(st.text(max_size=8).filter(lambda name: not is_reserved(name)), _good_stdio, max_size=4))
 def test_valid_stdio_servers_are_read_exactly(scratch: Path, servers: dict) -> None:
     path = scratch / "good.json"
     path.write_text(json.dumps({"mcpServers": servers}), encoding="utf-8")
@@ -206,7 +206,7 @@ def test_settings_files_give_settings_or_a_config_error_naming_the_file(scratch:
     _place(user_settings_file(), user)
     _place(project_settings_file(workspace), project)
     try:
-        settings, origins = resolve_settings(workspace=str(workspace))
+        settings, origins = resolve_settings(workspace=str(workspace), trust=True)  # the project file applies
     except ConfigError as exc:
         named = [str(p) for p, data in ((user_settings_file(), user), (project_settings_file(workspace), project)) if data is not None]
         assert any(name in str(exc) for name in named), str(exc)
@@ -238,7 +238,7 @@ def test_valid_settings_files_resolve_to_their_values(scratch: Path, user: dict,
     for path, values in ((user_settings_file(), user), (project_settings_file(workspace), project)):
         text = "\n".join(f"{k} = {_toml_value(v)}" for k, v in values.items())
         _place(path, text.encode("utf-8", "surrogatepass"))
-    settings, origins = resolve_settings(workspace=str(workspace))
+    settings, origins = resolve_settings(workspace=str(workspace), trust=True)
     expected = {**user, **project}
     for key, value in expected.items():
         got = getattr(settings, key)

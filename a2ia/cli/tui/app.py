@@ -23,6 +23,7 @@ from textual.worker import WorkerCancelled
 
 from a2ia.cli.commands import COMMANDS, is_command, run_command
 from a2ia.cli.runtime import Agent, open_agent
+from a2ia.cli.trust_prompt import TrustQuestion
 from a2ia.cli.tui.messages import AgentFailed, AgentReady, Submitted
 from a2ia.cli.tui.widgets import (
     ApprovalScreen,
@@ -32,6 +33,7 @@ from a2ia.cli.tui.widgets import (
     Reasoning,
     StatusBar,
     ToolPanel,
+    TrustScreen,
     UserMessage,
 )
 from a2ia.config import Settings
@@ -65,6 +67,9 @@ StatusBar { height: 1; background: $panel; color: $text-muted; }
 #approval { width: 80%; height: auto; padding: 1 2; border: thick $warning; background: $surface; }
 #approval-args { margin: 1 0; color: $text; }
 ApprovalScreen { align: center middle; }
+#trust { width: 90%; height: auto; max-height: 90%; padding: 1 2; border: thick $warning; background: $surface; }
+#trust-lines { margin: 1 0; color: $text; }
+TrustScreen { align: center middle; }
 """
 
 
@@ -76,10 +81,11 @@ class A2iaApp(App[int]):
         Binding("ctrl+c", "quit_twice", "Quit", priority=True),
     ]
 
-    def __init__(self, settings: Settings, opener: AgentOpener = open_agent) -> None:
+    def __init__(self, settings: Settings, opener: AgentOpener = open_agent, trust: TrustQuestion | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.opener = opener
+        self.trust = trust
         self.agent: Agent | None = None
         self._release_agent = asyncio.Event()
         self._quit_pressed_at = 0.0
@@ -103,6 +109,10 @@ class A2iaApp(App[int]):
 
     @work(group="agent")
     async def hold_agent(self) -> None:
+        if self.trust is not None and await self.push_screen_wait(TrustScreen(self.trust)):
+            self.settings, warning = self.trust.accept()
+            if warning:
+                self.show_notice(warning)
         try:
             async with self.opener(self.settings, self.approve, on_status=self.show_notice) as agent:
                 self.agent = agent
@@ -247,13 +257,14 @@ class A2iaApp(App[int]):
         if self.agent is not None:
             protocol = self.agent.orchestrator.protocol
             mode = protocol.name if protocol else ("react" if self.agent.orchestrator.mode == "react" else "auto")
-        self.query_one(StatusBar).show(self.settings.backend, self._model, mode, self._speed, self._context_used)
+        sandbox = self.agent.sandbox_label if self.agent is not None else ""
+        self.query_one(StatusBar).show(self.settings.backend, self._model, mode, self._speed, self._context_used, sandbox)
 
 
-def make_app(settings: Settings, opener: AgentOpener = open_agent) -> A2iaApp:
+def make_app(settings: Settings, opener: AgentOpener = open_agent, trust: TrustQuestion | None = None) -> A2iaApp:
     """The one factory: the CLI and the tests build the app the same way."""
-    return A2iaApp(settings, opener)
+    return A2iaApp(settings, opener, trust)
 
 
-def run_tui(settings: Settings) -> int:
-    return make_app(settings).run() or 0
+def run_tui(settings: Settings, trust: TrustQuestion | None = None) -> int:
+    return make_app(settings, trust=trust).run() or 0

@@ -1,4 +1,4 @@
-"""The TUI's widgets: the conversation's parts, the prompt, the status bar, the approval dialog."""
+"""The TUI's widgets: the conversation's parts, the prompt, the status bar, the approval and trust dialogs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Collapsible, Label, Markdown, Static, TextArea
 
 from a2ia.cli.commands import COMMANDS
+from a2ia.cli.trust_prompt import TrustQuestion
 from a2ia.cli.tui.messages import Submitted
 from a2ia.orchestrator.events import ApprovalNeeded
 from a2ia.tools.approval import Answer
@@ -71,11 +72,12 @@ class NoticeLine(Static):
 
 
 class StatusBar(Static):
-    """Backend, model, tool mode, speed of the last reply, context used."""
+    """Backend, model, tool mode, sandbox, speed of the last reply, context used."""
 
-    def show(self, backend: str, model: str, mode: str, tokens_per_s: float | None, context: str) -> None:
+    def show(self, backend: str, model: str, mode: str, tokens_per_s: float | None, context: str, sandbox: str = "") -> None:
         speed = f"{tokens_per_s:.1f} tok/s" if tokens_per_s else "– tok/s"
-        self.update(f" {backend} · {model} · tools: {mode} · {speed} · context {context}")
+        confined = f" · {sandbox}" if sandbox else ""
+        self.update(f" {backend} · {model} · tools: {mode}{confined} · {speed} · context {context}")
 
 
 class PromptArea(TextArea):
@@ -153,3 +155,29 @@ class ApprovalScreen(ModalScreen[Answer]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id)  # type: ignore[arg-type]
+
+
+class TrustScreen(ModalScreen[bool]):
+    """Before a folder's own files take effect: what they would do, then trust / not now."""
+
+    BINDINGS = [Binding("t", "answer(True)", "Trust"), Binding("n,escape", "answer(False)", "Not now")]
+
+    def __init__(self, question: TrustQuestion) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="trust"):
+            yield Label(self.question.title(), id="trust-title")
+            yield Static("\n".join(self.question.body()), id="trust-lines", markup=False)
+            yield Label("Trust it only if you know where it comes from. Not now: a2ia starts without these files.", classes="dim")
+            with Horizontal():
+                yield Button("Trust this folder (t)", id="trust-yes", variant="warning")
+                yield Button("Not now (n)", id="trust-no", variant="primary")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "trust-yes")
