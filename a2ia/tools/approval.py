@@ -163,6 +163,7 @@ class ApprovalPolicy:
         if self._is_shell(spec) and call is not None and isinstance(call.arguments.get("command"), str):
             self.approved_commands.add(call.arguments["command"])
 
-    @staticmethod
-    def refusal_hint(spec: ToolSpec) -> str:
+    def refusal_hint(self, spec: ToolSpec, call: ToolCall | None = None) -> str:
+        if call is not None and self._is_shell(spec) and call.arguments.get("sandbox") is False:
+            return "a command outside the sandbox needs a person's yes: run on a terminal, or --yes (this run), or --approval yolo"
         return f"allow it with --yes (this run), --approval yolo, or an allow rule: A2IA_ALLOW_TOOLS={spec.name}"

@@ -38,7 +38,7 @@ class ReviewLine:
 
 
 def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)  # TOML has dates
     text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
 
@@ -72,30 +72,30 @@ def _setting_warning(key: str, value: Any) -> str | None:
     return None
 
 
-def _settings_lines(folder: Path) -> list[ReviewLine]:
-    path = project_file(folder, "config.toml")
-    name = f"{PROJECT_DIR}/config.toml"
+def _read(folder: Path, name: str, parse) -> tuple[object, list[ReviewLine]]:
+    """A project file parsed, or the line that says it cannot be (``None, []`` when absent)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return parse(project_file(folder, name).read_text(encoding="utf-8")), []
     except FileNotFoundError:
-        return []
+        return None, []
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        return [ReviewLine(f"{name}: cannot be read ({type(exc).__name__}); a2ia will stop with its error if trusted")]
-    return [ReviewLine(f"setting {k} = {_short(v)}", _setting_warning(k, v)) for k, v in data.items()]
+        return None, [ReviewLine(f"{PROJECT_DIR}/{name}: cannot be read ({type(exc).__name__}); a2ia will stop with its error if trusted")]
+
+
+def _settings_lines(folder: Path) -> list[ReviewLine]:
+    data, problem = _read(folder, "config.toml", tomllib.loads)
+    if not isinstance(data, dict):
+        return problem
+    return [ReviewLine(f"setting {_short(k)} = {_short(v)}", _setting_warning(k, v)) for k, v in data.items()]
 
 
 def _server_lines(folder: Path) -> list[ReviewLine]:
-    path = project_file(folder, "mcp.json")
-    name = f"{PROJECT_DIR}/mcp.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError, RecursionError) as exc:
-        return [ReviewLine(f"{name}: cannot be read ({type(exc).__name__}); a2ia will stop with its error if trusted")]
+    data, problem = _read(folder, "mcp.json", json.loads)
+    if problem or data is None:
+        return problem
     servers = data.get("mcpServers") if isinstance(data, dict) else None
     if not isinstance(servers, dict):
-        return [ReviewLine(f"{name}: no \"mcpServers\" object")]
+        return [ReviewLine(f"{PROJECT_DIR}/mcp.json: no \"mcpServers\" object")]
     lines: list[ReviewLine] = []
     for server, raw in servers.items():
         if not isinstance(raw, dict):
@@ -105,7 +105,8 @@ def _server_lines(folder: Path) -> list[ReviewLine]:
             lines.append(ReviewLine(f"server {_short(server)}: disabled"))
             continue
         if "command" in raw:
-            argv = [str(raw["command"]), *(str(a) for a in raw.get("args", []) if isinstance(raw.get("args"), list))]
+            args = raw.get("args") if isinstance(raw.get("args"), list) else []
+            argv = [str(raw["command"]), *(str(a) for a in args)]
             sandboxed = " (sandboxed)" if raw.get("sandbox") is True else ""
             lines.append(ReviewLine(f"server {_short(server)} runs: {_short(shlex.join(argv))}{sandboxed}", "starts this program when a2ia starts"))
             if isinstance(raw.get("env"), dict) and raw["env"]:

@@ -244,3 +244,20 @@ def test_valid_settings_files_resolve_to_their_values(scratch: Path, user: dict,
         got = getattr(settings, key)
         assert (tuple(value) if isinstance(value, list) else value) == got
         assert origins[key].startswith("project file" if key in project else "user file")
+
+
+@given(toml_files, mcp_files)
+def test_the_trust_review_reads_any_project_files_and_prints_only_printable_lines(
+    scratch: Path, settings_file: bytes | None, servers_file: bytes | None
+) -> None:
+    """What a cloned folder's files say is shown to the person before they trust it: it must
+    never crash a2ia, nor put a control character (a terminal escape) on their screen."""
+    from a2ia.paths import project_file
+    from a2ia.trust.review import review_project
+
+    folder = scratch / "cloned"
+    folder.mkdir(exist_ok=True)
+    _place(project_file(folder, "config.toml"), settings_file)
+    _place(project_file(folder, "mcp.json"), servers_file)
+    for line in review_project(folder):
+        assert line.render().replace("\u26a0", "").isprintable(), repr(line.render())
