@@ -18,6 +18,7 @@ from a2ia.config import load_settings
 from a2ia.tools.approval import ApprovalPolicy
 from a2ia.types import ToolAnnotations, ToolCall, ToolSpec
 
+from pilot_support import wait_pilot
 from sandbox_support import require_sandbox
 
 SHELL = ToolSpec(name="run_shell", server="a2ia", builtin=True, annotations=ToolAnnotations(read_only=False, destructive=True))
@@ -88,13 +89,10 @@ async def test_the_status_bar_shows_the_sandbox(workspace: Path, monkeypatch: py
     app = make_app(load_settings(backend="scripted", workspace=str(workspace)))
     try:
         async with app.run_test(size=(160, 40)) as pilot:
-            for _ in range(100):
-                if app.agent is not None:
-                    break
-                await pilot.pause(0.05)
+            await wait_pilot(pilot, lambda: app.agent is not None, "the agent")
             app.refresh_status()
-            await pilot.pause(0.05)
-            status = str(app.query_one(StatusBar).render())
+            status = await wait_pilot(pilot, lambda: "sandbox" in str(app.query_one(StatusBar).render())
+                                      and str(app.query_one(StatusBar).render()), "the status bar")
             await app.shutdown()
     finally:
         probe.cache_clear()

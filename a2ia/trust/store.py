@@ -65,7 +65,7 @@ class TrustStore:
     def _broken(self, why: str) -> TrustStoreError:
         return TrustStoreError(
             f"the trust store {self.path} {why}; no folder counts as trusted until it is fixed",
-            hint=f"fix the file or remove it (then trust folders again with a2ia-cli trust); --trust applies a folder's files for one run",
+            hint="fix the file or remove it (then trust folders again with a2ia-cli trust); --trust applies a folder's files for one run",
         )
 
     def _read(self) -> dict[str, Any]:

@@ -17,11 +17,11 @@ import shlex
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from fault_support import a2ia_argv, history_problems, wait_for
+from pilot_support import wait_pilot
 
 from a2ia.cli.tui.app import make_app
 from a2ia.cli.tui.widgets import AssistantMessage, NoticeLine, ToolPanel
@@ -63,15 +63,6 @@ def assert_saved_session_valid(expected_roles: list[str]) -> list:
 
 
 # --- TUI: Esc ---------------------------------------------------------------------------------------
-
-
-async def wait_pilot(pilot, predicate, what: str, timeout_s: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def turn_running(app) -> bool:
