@@ -35,6 +35,7 @@ else:  # pragma: no cover - Python 3.10
 Backend = Literal["auto", "llamacpp", "vllm", "ollama", "openai", "scripted"]
 Approval = Literal["ask", "auto", "auto-edit", "yolo"]
 SandboxMode = Literal["workspace-write", "read-only", "off"]
+SandboxBackend = Literal["auto", "bwrap", "landlock"]
 Patterns = Annotated[tuple[str, ...], NoDecode]
 Args = Annotated[tuple[str, ...], NoDecode]
 BACKENDS: tuple[str, ...] = Backend.__args__  # type: ignore[attr-defined]
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     sandbox_writable: Patterns = Field(default=(), description="more folders sandboxed commands may write to")
     sandbox_deny_read: Patterns | None = Field(default=None, description="what sandboxed commands may not read (default: credentials)")
     sandbox_network: bool = Field(default=False, description="let sandboxed commands use the network")
+    sandbox_backend: SandboxBackend = Field(default="auto", description="bwrap (bubblewrap), landlock, or auto: bwrap, else landlock")
     trust: bool = Field(default=False, description="apply this folder's .a2ia/ files for this run without trusting it")
     project_trusted: bool = Field(default=False, description="set by a2ia: whether the workspace's .a2ia/ files were applied")
 

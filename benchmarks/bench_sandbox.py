@@ -8,9 +8,9 @@ Three ways of running the same command (``true``, then a small real one: ``ls -l
 1. **none**: ``run_shell`` without a sandbox (the baseline, measured in the same run);
 2. **bwrap**: ``run_shell`` in the sandbox a2ia uses (bubblewrap: mount, user, network and
    PID namespaces, the seccomp socket filter passed on a pipe);
-3. **landlock** (for the record: the alternative measured and not chosen): the same command
-   through ``subprocess`` with a ``preexec_fn`` that applies Landlock (read everywhere, write
-   in the workspace and /tmp) after ``unshare(CLONE_NEWUSER | CLONE_NEWNET)``, via ctypes.
+3. **landlock**: ``run_shell`` in the fallback sandbox (``a2ia/sandbox/landlock.py``: Landlock
+   and a user + network namespace applied in ``preexec_fn``, the same seccomp filter), which
+   a2ia uses where bubblewrap cannot run.
 
 Reported: the median and p90 of each, and the sandboxes' added milliseconds and ratio to none.
 """
@@ -19,16 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from a2ia.sandbox.bwrap import Sandbox
 from a2ia.sandbox.policy import make_policy
 from a2ia.sandbox.support import probe
 from a2ia.tools.shell import run_shell
@@ -37,65 +33,22 @@ from a2ia.tools.workspace import Workspace
 COMMANDS = {"true": "true", "ls + git": "ls -la >/dev/null && git --version >/dev/null"}
 
 
-class _Ruleset(ctypes.Structure):
-    _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
-
-
-class _PathBeneath(ctypes.Structure):
-    _pack_ = 1
-    _fields_ = [("allowed", ctypes.c_uint64), ("fd", ctypes.c_int32)]
-
-
-def landlock_runner(root: Path):
-    """A ``subprocess.run`` confined by Landlock + user and network namespaces (ctypes)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    every, read = (1 << 16) - 1, 1 | 4 | 8  # ABI 5 rights; execute, read_file, read_dir
-
-    def ruleset() -> int:
-        attr = _Ruleset(every, 0, 3)
-        fd = libc.syscall(444, ctypes.byref(attr), ctypes.sizeof(attr), 0)
-        device = 2 | 4 | (1 << 14) | (1 << 15)  # write, read, truncate, ioctl_dev
-        for path, rights in (("/", read), (str(root), every), ("/tmp", every), ("/dev/null", device)):
-            handle = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            rule = _PathBeneath(rights, handle)
-            libc.syscall(445, fd, 1, ctypes.byref(rule), 0)
-            os.close(handle)
-        return fd
-
-    def run(command: str) -> None:
-        fd = ruleset()
-
-        def confine() -> None:
-            libc.prctl(38, 1, 0, 0, 0)  # no_new_privs
-            libc.unshare(0x10000000 | 0x40000000)  # CLONE_NEWUSER | CLONE_NEWNET
-            libc.syscall(446, fd, 0)
-
-        try:
-            subprocess.run(["/bin/sh", "-c", command], cwd=root, capture_output=True, preexec_fn=confine, pass_fds=(fd,), check=True)
-        finally:
-            os.close(fd)
-
-    return run
-
-
 async def measure(runs: int) -> dict[str, dict[str, list[float]]]:
     root = Path(tempfile.mkdtemp(prefix="a2ia-bench-sandbox-"))
     (root / "README.md").write_text("hi\n")
-    support = probe()
-    if not support.available or support.bwrap is None:
-        sys.exit(f"the sandbox is not available here: {support.detail}")
-    workspace, sandbox = Workspace(root), Sandbox(make_policy("workspace-write", root), support.bwrap)
-    landlock = landlock_runner(root)
+    policy = make_policy("workspace-write", root)
+    backends = {name: probe(name) for name in ("bwrap", "landlock")}
+    for name, support in backends.items():
+        if not support.available:
+            sys.exit(f"the {name} sandbox is not available here: {support.detail}")
+    workspace = Workspace(root)
+    sandboxes = {"none": None, **{name: support.sandbox(policy) for name, support in backends.items()}}
     times: dict[str, dict[str, list[float]]] = {name: {"none": [], "bwrap": [], "landlock": []} for name in COMMANDS}
     for _ in range(runs):
         for name, command in COMMANDS.items():
-            for way in ("none", "bwrap", "landlock"):
+            for way, sandbox in sandboxes.items():
                 start = time.perf_counter()
-                if way == "landlock":
-                    landlock(command)
-                else:
-                    await run_shell(workspace, command, 30, sandbox if way == "bwrap" else None)
+                await run_shell(workspace, command, 30, sandbox)
                 times[name][way].append((time.perf_counter() - start) * 1000)
     return times
 

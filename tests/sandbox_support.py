@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from a2ia.sandbox.bwrap import Sandbox
 from a2ia.sandbox.policy import make_policy
 from a2ia.sandbox.support import probe
 
@@ -26,15 +25,15 @@ SECRET = "PRIVATE-KEY-MATERIAL"
 BWRAP_HINT = "the sandbox is not available here ({}); apt-get install bubblewrap (.ci/run does)"
 
 
-def require_sandbox() -> str:
-    support = probe()
-    if not support.available or support.bwrap is None:
-        pytest.skip(BWRAP_HINT.format(support.detail))
-    return support.bwrap
+def require_sandbox(backend: str = "bwrap"):
+    support = probe(backend)
+    if not support.available:
+        pytest.skip(BWRAP_HINT.format(support.detail) if backend == "bwrap" else f"no Landlock here: {support.detail}")
+    return support
 
 
-def sandbox_for(root: Path, mode: str = "workspace-write", **policy) -> Sandbox:
-    return Sandbox(make_policy(mode, root, **policy), require_sandbox())
+def sandbox_for(root: Path, mode: str = "workspace-write", *, backend: str = "bwrap", **policy):
+    return require_sandbox(backend).sandbox(make_policy(mode, root, **policy))
 
 
 def fingerprint(folder: Path) -> dict[str, tuple]:
@@ -108,7 +107,7 @@ def outside_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     """A workspace and an outside world under /var/tmp (the sandbox lets commands write /tmp)."""
     base = Path(tempfile.mkdtemp(prefix="a2ia-escape-", dir="/var/tmp" if os.path.isdir("/var/tmp") else None))
     root, outside, home = base / "project", base / "outside", base / "home"
-    config = Path(os.environ["A2IA_CONFIG_DIR"])  # under /tmp in the tests: hidden, not just unwritable
+    config = home / ".config" / "a2ia"  # where a person's is (the conftest's is in the temp dir)
     for folder in (root, outside, home / ".ssh", home / ".aws", home / ".gnupg", config):
         folder.mkdir(parents=True, exist_ok=True)
     (root / "README.md").write_text("# inside\n")
@@ -120,6 +119,7 @@ def outside_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     (config / "trusted_folders.json").write_text('{"version": 1, "folders": {}}\n')
     (config / "config.toml").write_text('approval = "ask"\n')
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("A2IA_CONFIG_DIR", str(config))
     monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
     world = World(base, root, outside, home, config)
     tcp = Listener(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 0))

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -65,8 +67,22 @@ def test_by_default_sandboxed_commands_run_and_one_outside_is_refused_without_a_
     assert "outside the sandbox" in out.stderr and "needs a person's yes" in out.stderr
 
 
-def test_without_bubblewrap_a2ia_says_so_once_and_asks_as_before(workspace: Path, tmp_path: Path) -> None:
+def test_without_bubblewrap_the_landlock_fallback_confines_commands_and_says_it_is_partial(workspace: Path, tmp_path: Path) -> None:
+    require_sandbox("landlock")
     missing = {"A2IA_BWRAP": str(tmp_path / "no-bwrap")}
+    outside = Path(tempfile.mkdtemp(dir="/var/tmp"))  # the temp dir is writable to sandboxed commands
+    try:
+        command = f"touch made.txt; touch {outside}/x"
+        made = run_cli(workspace, {"tool": "run_shell", "arguments": {"command": command}}, "done", env=missing)
+        assert made.returncode == 0, made.stderr
+        assert (workspace / "made.txt").exists() and not (outside / "x").exists()
+    finally:
+        shutil.rmtree(outside)
+    assert made.stderr.count("Landlock ABI") == 1 and "partial" in made.stderr
+
+
+def test_with_no_sandbox_a2ia_says_so_once_and_asks_as_before(workspace: Path, tmp_path: Path) -> None:
+    missing = {"A2IA_BWRAP": str(tmp_path / "no-bwrap"), "A2IA_SANDBOX_BACKEND": "bwrap"}
     result = run_cli(workspace, {"tool": "run_shell", "arguments": {"command": "touch made.txt"}}, "done", env=missing)
     assert result.returncode == 5 and not (workspace / "made.txt").exists()
     assert result.stderr.count("no sandbox: bubblewrap is not installed") == 1
@@ -84,6 +100,7 @@ async def test_the_status_bar_shows_the_sandbox(workspace: Path, monkeypatch: py
         require_sandbox()
     else:
         monkeypatch.setenv("A2IA_BWRAP", str(tmp_path / "no-bwrap"))
+        monkeypatch.setenv("A2IA_SANDBOX_BACKEND", "bwrap")
     probe.cache_clear()
     monkeypatch.setenv("A2IA_SCRIPT", json.dumps(["hi"]))
     app = make_app(load_settings(backend="scripted", workspace=str(workspace)))

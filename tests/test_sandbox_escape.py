@@ -1,6 +1,8 @@
 """The sandbox escape corpus: attempts to get out of ``run_shell``'s sandbox, through the real
 builtin MCP server, each checked against the outside world (files, metadata, a home with
 credentials, a2ia's config and trust store, listening TCP/UDP/unix servers, a process).
+Run against both backends: bubblewrap (0 may succeed) and the Landlock fallback (its known
+gaps, ``LANDLOCK_GAPS``, skip with the reason; ``test_the_landlock_gaps_are_real`` checks them).
 
 0 may succeed. Each must fail with the command's own error (a non-zero exit the model reads),
 except where the command "works" only inside the sandbox (a private /dev/shm, a process that
@@ -11,7 +13,8 @@ under /var/tmp because the sandbox lets commands write the temp dir.
 from __future__ import annotations
 
 import os
-import site
+import sysconfig
+import tempfile
 import uuid
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -47,7 +50,7 @@ CORPUS: list[tuple[str, str, str]] = [
     ("etc", "echo x > /etc/a2ia-{T}", "error"),
     ("etc-passwd-touch", "touch /etc/passwd", "error"),
     ("usr-local-bin", "echo 'echo pwned' > /usr/local/bin/a2ia-{T} && chmod +x /usr/local/bin/a2ia-{T}", "error"),
-    ("venv-sitecustomize", "echo 'import os' > {SITE}/a2ia_{T}.pth", "error"),
+    ("python-stdlib", "echo 'import os' > {STDLIB}/a2ia_{T}.py", "error"),
     # relative paths and ..
     ("dotdot", "echo x > ../outside/new.txt", "error"),
     ("cd-up", "cd .. && touch escaped.txt", "error"),
@@ -127,10 +130,24 @@ CORPUS: list[tuple[str, str, str]] = [
 ]
 
 
+# What the Landlock fallback cannot stop (its module docstring; the README says so too):
+# metadata changes outside, and a process that leaves the command's session outlives it
+# (still confined). Each gets through there (checked below), and must not with bubblewrap.
+METADATA = "Landlock does not mediate chmod, chown, utimes or xattrs"
+OUTLIVES = "a process that setsids away outlives the command under Landlock (still confined)"
+LANDLOCK_GAPS = {
+    **dict.fromkeys(["etc-passwd-touch", "chmod", "chmod-x", "touch", "touch-date", "chown", "xattr", "utime"], METADATA),
+    **dict.fromkeys(["nohup", "setsid", "python-daemon"], OUTLIVES),
+    "dev-shm": "under Landlock /dev/shm is the real one, writable like the temp dir (multiprocessing needs it)",
+}
+
+
+STDLIB = sysconfig.get_paths()["stdlib"]  # Python's own library: outside any writable root (unlike a venv in /tmp)
+
+
 def fill(command: str, world: World, token: str) -> str:
-    site_dir = next((p for p in site.getsitepackages() if os.path.isdir(p)), "/usr/lib/python3/dist-packages")
     return command.format(
-        O=world.outside, HOME=world.home, CONFIG=world.config, T=token, SITE=site_dir, VICTIM=world.victim.pid,
+        O=world.outside, HOME=world.home, CONFIG=world.config, T=token, STDLIB=STDLIB, VICTIM=world.victim.pid,
         TCP=world.tcp_port, TCP6=world.tcp6_port, UDP=world.udp_port, UNIX=world.unix_path,
         UNIXTMP=world.unix_tmp_path, ABSTRACT=world.abstract,
     )
@@ -142,8 +159,7 @@ def cleaned_up(token: str):
     try:
         yield
     finally:
-        site_dir = next((p for p in site.getsitepackages() if os.path.isdir(p)), "")
-        for leftover in (f"/etc/a2ia-{token}", f"/usr/local/bin/a2ia-{token}", f"{site_dir}/a2ia_{token}.pth", f"/dev/shm/a2ia-{token}"):
+        for leftover in (f"/etc/a2ia-{token}", f"/usr/local/bin/a2ia-{token}", f"{STDLIB}/a2ia_{token}.py", f"/dev/shm/a2ia-{token}"):
             with suppress(OSError):
                 os.unlink(leftover)
 
@@ -152,23 +168,28 @@ def test_the_corpus_is_large_enough() -> None:
     assert len(CORPUS) >= 60 and len({name for name, _, _ in CORPUS}) == len(CORPUS)
 
 
+@pytest.mark.parametrize("backend", ["bwrap", "landlock"])
 @pytest.mark.parametrize(("name", "command", "judged"), CORPUS, ids=[c[0] for c in CORPUS])
-async def test_no_escape(name: str, command: str, judged: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    require_sandbox()
+async def test_no_escape(name: str, command: str, judged: str, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_sandbox(backend)
+    if name == "python-stdlib" and STDLIB.startswith(tempfile.gettempdir()):
+        pytest.skip("this Python lives in the temp dir, which sandboxed commands may write")
+    if backend == "landlock" and name in LANDLOCK_GAPS:
+        pytest.skip(f"a known gap of the Landlock fallback: {LANDLOCK_GAPS[name]}")
     from faults.fault_support import wait_for
 
     token = f"a2ia-{uuid.uuid4().hex[:12]}"
     with outside_world(monkeypatch) as world, cleaned_up(token):
         before = world.state()
         async with ToolRegistry() as registry:
-            await registry.add_server("a2ia", make_builtin_server(Workspace(world.root), sandbox=sandbox_for(world.root)))
+            await registry.add_server("a2ia", make_builtin_server(Workspace(world.root), sandbox=sandbox_for(world.root, backend=backend)))
             canary = await registry.call(ToolCall(id="canary", name="run_shell", arguments={"command": f"echo x > {world.outside}/canary"}))
             assert canary.is_error and world.state() == before, "the sandbox does not confine: the corpus is not run"
             result = await registry.call(ToolCall(id="c", name="run_shell", arguments={"command": fill(command, world, token), "timeout_s": 30}))
         if judged == "error":
             assert result.is_error and result.content.strip(), f"{name} did not fail: {result.content}"
         if judged == "gone":
-            wait_for(lambda: not processes_with(token), 10, f"the processes {name} left behind to be gone")
+            wait_for(lambda: not processes_with(token), 5, f"the processes {name} left behind to be gone")
         assert SECRET not in result.content
         assert world.state() == before, f"{name} changed the outside world: {result.content}"
         assert world.reached() == [0] * len(world.listeners), f"{name} reached a server outside: {result.content}"
@@ -176,3 +197,21 @@ async def test_no_escape(name: str, command: str, judged: str, monkeypatch: pyte
         assert not any(token in entry for entry in os.listdir("/dev/shm")), f"{name} wrote the real /dev/shm"
         assert not Path(f"/usr/local/bin/a2ia-{token}").exists()
         assert SECRET not in "".join(p.read_text(errors="replace") for p in world.root.rglob("*") if p.is_file())
+
+
+async def test_the_landlock_gaps_are_real(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The documented gaps exist as documented (if one closes, this fails and the docs follow),
+    and even through them nothing is written outside nor reached on the network."""
+    require_sandbox("landlock")
+    with outside_world(monkeypatch) as world:
+        async with ToolRegistry() as registry:
+            await registry.add_server("a2ia", make_builtin_server(Workspace(world.root), sandbox=sandbox_for(world.root, backend="landlock")))
+            before = (world.outside / "target.txt").stat()
+            touched = await registry.call(ToolCall(id="t", name="run_shell", arguments={"command": f"touch -d 2000-01-01 {world.outside}/target.txt"}))
+            chmod = await registry.call(ToolCall(id="c", name="run_shell", arguments={"command": f"chmod 600 {world.outside}/target.txt"}))
+            written = await registry.call(ToolCall(id="w", name="run_shell", arguments={"command": f"echo x >> {world.outside}/target.txt"}))
+        after = (world.outside / "target.txt").stat()
+        assert not touched.is_error and not chmod.is_error, "a Landlock gap closed: update LANDLOCK_GAPS and the docs"
+        assert after.st_mtime != before.st_mtime and (after.st_mode & 0o777) == 0o600
+        assert written.is_error and (world.outside / "target.txt").read_text() == "original\n"
+        assert world.reached() == [0] * len(world.listeners)

@@ -121,3 +121,32 @@ async def test_a_server_that_asks_for_the_sandbox_never_runs_without_it(tmp_path
     async with ToolRegistry(sandbox=None) as registry:
         status = await registry.add_server("files", StdioServer(command=sys.executable, args=(str(FILES_SERVER),), sandbox=True))
     assert status.state == "failed" and "sandbox is not available" in (status.error or "")
+
+
+async def test_a_denied_path_inside_a_writable_folder_is_hidden_and_unwritable(world) -> None:
+    """Only bubblewrap can carve a denied path out of a writable one (Landlock only grants)."""
+    secrets = world.root / "secrets"
+    secrets.mkdir()
+    (secrets / "token").write_text("TOKEN-VALUE\n")
+    read = await shell(world.root, "cat secrets/token", deny_read=(str(secrets),))
+    write = await shell(world.root, "echo x > secrets/token", deny_read=(str(secrets),))
+    assert read.is_error and "TOKEN-VALUE" not in read.content
+    assert write.is_error and (secrets / "token").read_text() == "TOKEN-VALUE\n"
+
+
+@pytest.mark.parametrize("backend", ["bwrap", "landlock"])
+async def test_both_backends_build_and_commit_inside(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_sandbox(backend)
+    with outside_world(monkeypatch) as world:
+        (world.root / "hello.c").write_text('int main(void) { return 0; }\n')
+        result = await shell_with(world.root, backend, "cc -o hello hello.c && ./hello && git init -q && git add . && "
+                                  "git -c user.name=t -c user.email=t@e commit -qm one && git log --oneline && "
+                                  f"{sys.executable} -c \"import multiprocessing as m; print(m.Pool(2).map(abs, [-3]))\"")
+    assert not result.is_error, result.content
+    assert "one" in result.content and "[3]" in result.content
+
+
+async def shell_with(root: Path, backend: str, command: str):
+    async with ToolRegistry() as registry:
+        await registry.add_server("a2ia", make_builtin_server(Workspace(root), sandbox=sandbox_for(root, backend=backend)))
+        return await registry.call(ToolCall(id="c", name="run_shell", arguments={"command": command, "timeout_s": 120}))

@@ -19,7 +19,7 @@ from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Approver, Orchestrator
 from a2ia.orchestrator.session import Session
 from a2ia.orchestrator.store import SessionFile, find_session, read_session
-from a2ia.sandbox.bwrap import Sandbox
+from a2ia.sandbox.base import Sandbox
 from a2ia.sandbox.policy import make_policy
 from a2ia.sandbox.support import probe
 from a2ia.tools.approval import ApprovalPolicy
@@ -43,7 +43,7 @@ class Agent:
 
     @property
     def sandbox_label(self) -> str:
-        return f"sandbox {self.sandbox.policy.mode}" if self.sandbox else "no sandbox"
+        return self.sandbox.label() if self.sandbox else "no sandbox"
 
 
 def open_workspace(settings: Settings) -> Workspace:
@@ -57,11 +57,13 @@ def open_sandbox(settings: Settings, workspace: Workspace) -> tuple[Sandbox | No
     """The session's sandbox, or None (``sandbox = "off"``, or the machine cannot: then a notice)."""
     if settings.sandbox == "off":
         return None, None
-    support = probe()
-    if not support.available or support.bwrap is None:
+    support = probe(settings.sandbox_backend)
+    if not support.available:
         return None, Notice(level="warning", text=f"{support.detail}; shell commands run as you, and ask first")
     policy = make_policy(settings.sandbox, workspace.root, settings.sandbox_writable, settings.sandbox_deny_read, settings.sandbox_network)
-    return Sandbox(policy, support.bwrap), None
+    sandbox = support.sandbox(policy)
+    partial = Notice(level="warning", text=f"{support.detail}") if support.backend == "landlock" else None
+    return sandbox, partial
 
 
 def approval_mode(settings: Settings, sandbox: Sandbox | None) -> str:

@@ -17,11 +17,11 @@ processes outside, and left behind     a PID namespace (nothing outside can be s
 the terminal                           ``--new-session`` (no TIOCSTI into a2ia's terminal)
 =====================================  ==============================================
 
-Chosen by measurement over Landlock through ctypes: both cost little (bwrap +2.5-3.5 ms a
-command, Landlock + namespaces +1.5 ms; ``benchmarks/bench_sandbox.py``), but Landlock leaves
-metadata open (``chmod``/``touch``/``chown`` outside succeed), cannot keep a path inside a
-writable folder read-only or hidden (it only adds rights), and does not stop a ``setsid``
-process from outliving the command: three rows of the escape corpus it fails.
+The first choice, over Landlock (``landlock.py``, the fallback where bwrap cannot run): both
+cost about the same (+2.4 and +2.2 ms a command, ``benchmarks/bench_sandbox.py``), but
+Landlock leaves metadata open (``chmod``/``touch``/``chown`` outside succeed), cannot keep a
+path inside a writable folder read-only or hidden (it only adds rights), and does not stop a
+``setsid`` process from outliving the command: 12 of the 78 escape attempts it lets through.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from a2ia.sandbox.base import SHELL, Spawn
 from a2ia.sandbox.policy import SandboxPolicy
 from a2ia.sandbox.seccomp import filter_pipe, program_path
-
-SHELL = "/bin/sh"
 
 
 def bwrap_args(policy: SandboxPolicy, bwrap: str, *, seccomp_fd: int | None, chdir: Path | None = None) -> list[str]:
@@ -64,16 +64,20 @@ def _hide(path: Path) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Sandbox:
+class BwrapSandbox:
     """The policy of a session, with the bwrap that enforces it (``support.probe`` found it)."""
 
     policy: SandboxPolicy
     bwrap: str
+    backend: Literal["bwrap"] = "bwrap"
 
-    def shell(self, command: str) -> tuple[list[str], int | None]:
-        """``run_shell``'s command confined: the argv, and the fd to pass (the caller closes it)."""
+    def label(self) -> str:
+        return f"sandbox {self.policy.mode}"
+
+    def spawn(self, command: str) -> Spawn:
         fd = None if self.policy.network else filter_pipe()
-        return [*bwrap_args(self.policy, self.bwrap, seccomp_fd=fd), "--", SHELL, "-c", command], fd
+        argv = [*bwrap_args(self.policy, self.bwrap, seccomp_fd=fd), "--", SHELL, "-c", command]
+        return Spawn(argv, pass_fds=(fd,) if fd is not None else (), close=[fd] if fd is not None else [])
 
     def server(self, command: str, args: list[str], cwd: str | None) -> tuple[str, list[str]]:
         """A stdio MCP server's command confined. The SDK cannot pass file descriptors, so a shell

@@ -4,7 +4,9 @@ The network namespace already cuts every IP route and abstract unix socket; what
 cannot cut is a *named* unix socket outside (an ssh-agent, the Docker daemon, the session bus:
 each one a way out of the sandbox). So, without network: ``socket(AF_UNIX, …)`` fails with
 EACCES (``socketpair`` still works: pipes between a command's own processes), and io_uring,
-which could open and connect sockets without those system calls, is refused. libseccomp
+which could open and connect sockets without those system calls, is refused. Where there is
+no network namespace (the Landlock backend on a machine without user namespaces) the filter
+refuses every ``socket()`` instead (``all_sockets``). libseccomp
 (``pyseccomp``) writes the program for this machine's architecture and refuses the calls of
 other ABIs (i386 ``socketcall``, x32) that a hand-written filter would have to know about.
 """
@@ -26,15 +28,18 @@ class SeccompUnavailable(ConfigError):
     pass
 
 
-@functools.lru_cache(maxsize=1)
-def network_filter() -> bytes:
-    """The BPF program (bytes, for ``bwrap --seccomp FD``), built once per process."""
+@functools.lru_cache(maxsize=2)
+def network_filter(all_sockets: bool = False) -> bytes:
+    """The BPF program (bytes: ``struct sock_filter`` instructions), built once per process."""
     try:
         import pyseccomp as seccomp
     except (ImportError, OSError, AttributeError) as exc:  # no libseccomp.so.2 on this machine
         raise SeccompUnavailable(f"libseccomp is not available ({exc})", hint="install libseccomp2") from None
     rules = seccomp.SyscallFilter(seccomp.ALLOW)
-    rules.add_rule(seccomp.ERRNO(errno.EACCES), "socket", seccomp.Arg(0, seccomp.EQ, AF_UNIX))
+    if all_sockets:
+        rules.add_rule(seccomp.ERRNO(errno.EACCES), "socket")
+    else:
+        rules.add_rule(seccomp.ERRNO(errno.EACCES), "socket", seccomp.Arg(0, seccomp.EQ, AF_UNIX))
     for name in IO_URING:
         rules.add_rule(seccomp.ERRNO(errno.ENOSYS), name)
     with tempfile.TemporaryFile() as out:

@@ -33,7 +33,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from a2ia.sandbox.bwrap import Sandbox
+from a2ia.sandbox.base import Sandbox
 from a2ia.tools import fetch, files, shell
 from a2ia.tools.workspace import Workspace
 

@@ -47,7 +47,7 @@ from mcp_types import (
 )
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from a2ia.sandbox.bwrap import Sandbox
+from a2ia.sandbox.base import Sandbox
 from a2ia.text import head_and_tail
 from a2ia.tools.mcp_config import BrokenServer, HttpServer, ServerConfig, StdioServer
 from a2ia.types import ToolAnnotations, ToolCall, ToolResult, ToolSpec

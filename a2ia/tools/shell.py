@@ -1,7 +1,8 @@
 """``run_shell``: one shell command in the workspace, with a timeout and an output cap.
 
 The command runs in a session (process group) of its own, so on timeout or cancellation the
-whole group is killed, children included: SIGTERM, then SIGKILL after a grace period.
+whole group is killed, children included: SIGTERM, then SIGKILL after a grace period. Jobs it
+leaves running in the background with its output open are killed a second after it exits.
 ``AGENT=a2ia`` is set so scripts can tell who runs them. With a ``Sandbox`` the command runs
 confined (``a2ia.sandbox``); what the sandbox refuses reaches the model as the command's own
 error output, with one line naming the sandbox when the output looks like a refusal.
@@ -13,8 +14,9 @@ import asyncio
 import codecs
 import os
 import signal
+import subprocess
 
-from a2ia.sandbox.bwrap import Sandbox
+from a2ia.sandbox.base import Sandbox
 from a2ia.text import head_and_tail
 from a2ia.tools.files import ToolFailure
 from a2ia.tools.workspace import Workspace
@@ -23,6 +25,8 @@ MAX_OUTPUT_CHARS = 32_000
 DEFAULT_TIMEOUT_S = 60
 MAX_TIMEOUT_S = 600
 KILL_GRACE_S = 2.0
+LEFTOVER_GRACE_S = 1.0
+EXIT_POLL_S = 0.1
 
 
 def cap_output(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:
@@ -86,7 +90,7 @@ REFUSALS = ("Read-only file system", "Permission denied", "Network is unreachabl
 def _sandbox_note(sandbox: Sandbox | None, output: str) -> str:
     if sandbox is None or not any(mark in output for mark in REFUSALS):
         return ""
-    return f"\n[this command ran in the {sandbox.policy.describe()}]"
+    return f"\n[this command ran in the {sandbox.policy.describe()} ({sandbox.backend})]"
 
 
 async def _spawn(workspace: Workspace, command: str, sandbox: Sandbox | None) -> asyncio.subprocess.Process:
@@ -95,16 +99,22 @@ async def _spawn(workspace: Workspace, command: str, sandbox: Sandbox | None) ->
     try:
         if sandbox is None:
             return await asyncio.create_subprocess_shell(command, cwd=workspace.root, env=env, start_new_session=True, **pipes)
-        argv, fd = sandbox.shell(command)
+        spawn = sandbox.spawn(command)
         try:
             return await asyncio.create_subprocess_exec(
-                *argv, cwd=workspace.root, env=env, start_new_session=True, pass_fds=(fd,) if fd is not None else (), **pipes
+                *spawn.argv, cwd=workspace.root, env=env, start_new_session=True, pass_fds=spawn.pass_fds,
+                preexec_fn=spawn.preexec_fn, **pipes,
             )
         finally:
-            if fd is not None:
+            for fd in spawn.close:
                 os.close(fd)
-    except OSError as exc:
-        raise ToolFailure(f"cannot start the shell: {exc.strerror or exc}") from None
+    except (OSError, subprocess.SubprocessError) as exc:  # SubprocessError: the sandbox could not be set up
+        raise ToolFailure(f"cannot start the shell: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+async def _drain(stream: asyncio.StreamReader, captured: _Captured) -> None:
+    while block := await stream.read(65536):
+        captured.add(block)  # head and tail only: the middle of a flood is counted, not kept
 
 
 async def run_shell(workspace: Workspace, command: str, timeout_s: int = DEFAULT_TIMEOUT_S, sandbox: Sandbox | None = None) -> str:
@@ -116,9 +126,23 @@ async def run_shell(workspace: Workspace, command: str, timeout_s: int = DEFAULT
 
     async def read_all() -> None:
         assert process.stdout is not None
-        while block := await process.stdout.read(65536):
-            captured.add(block)  # head and tail only: the middle of a flood is counted, not kept
-        await process.wait()
+        reader = asyncio.ensure_future(_drain(process.stdout, captured))
+        try:
+            # ``wait()`` also waits for the pipes to close (Python 3.11), so the exit is watched.
+            while process.returncode is None and not reader.done():
+                await asyncio.wait({reader}, timeout=EXIT_POLL_S)
+            if not reader.done():
+                # Background jobs it left holding the output open are stopped once the command
+                # is done (a grace to finish writing), not left to run until the timeout.
+                try:
+                    await asyncio.wait_for(asyncio.shield(reader), LEFTOVER_GRACE_S)
+                except asyncio.TimeoutError:
+                    _kill_group(process.pid, signal.SIGKILL)
+                    await reader
+            await process.wait()
+        finally:
+            if not reader.done():
+                reader.cancel()
 
     try:
         await asyncio.wait_for(read_all(), timeout_s)

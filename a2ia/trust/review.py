@@ -57,6 +57,8 @@ def _setting_warning(key: str, value: Any) -> str | None:
         return "these tools run without asking"
     if key == "sandbox" and value == "off":
         return "shell commands run without the sandbox"
+    if key == "sandbox_backend" and value == "landlock":
+        return "a weaker sandbox than bubblewrap"
     if key == "sandbox_network" and value:
         return "sandboxed commands may use the network"
     if key == "sandbox_writable" and value:
