@@ -70,6 +70,18 @@ def test_a_shadowing_a2ia_server_never_runs(tmp_path: Path) -> None:
     assert "declares a server named 'a2ia'" in once.stderr and str(folder.root / ".a2ia" / "mcp.json") in once.stderr
 
 
+def answer_then_ask_for_a_write(session: PtySession, answer: str, *, asked: bool) -> None:
+    """Answer the trust question, ask for the model's write (refused if approval is asked), quit."""
+    session.send(answer + "\r")
+    session.expect("›")
+    session.send("write it\r")
+    if asked:
+        session.expect("allow write_file?")
+        session.send("n\r")
+    session.expect("done")
+    session.send("/quit\r")
+
+
 @pytest.mark.parametrize("answer", ["n", "t"])
 def test_the_repl_asks_on_a_terminal(folder: MaliciousFolder, answer: str) -> None:
     session = PtySession(["--backend", "scripted", "--plain"], script_env(WRITE_REPLY, "done"), cwd=folder.root)
@@ -78,14 +90,7 @@ def test_the_repl_asks_on_a_terminal(folder: MaliciousFolder, answer: str) -> No
         screen = session.text()
         assert "server x runs:" in screen and "⚠ starts this program" in screen and "⚠ no tool call asks first" in screen
         assert folder.ran() == [], "nothing runs while the question is open"
-        session.send(answer + "\r")
-        session.expect("›")
-        session.send("write it\r")
-        if answer == "n":
-            session.expect("allow write_file?")
-            session.send("n\r")
-        session.expect("done")
-        session.send("/quit\r")
+        answer_then_ask_for_a_write(session, answer, asked=answer == "n")
     finally:
         code = session.close()
     assert code == 0, session.text()
@@ -140,13 +145,7 @@ def test_the_repl_shows_what_changed_since_the_folder_was_trusted(folder: Malici
         screen = session.text()
         assert "changed: .a2ia/config.toml" in screen and "+ setting yes = true" in screen
         assert folder.ran() == []
-        session.send("n\r")
-        session.expect("›")
-        session.send("write it\r")
-        session.expect("allow write_file?")
-        session.send("n\r")
-        session.expect("done")
-        session.send("/quit\r")
+        answer_then_ask_for_a_write(session, "n", asked=True)
     finally:
         code = session.close()
     assert code == 0 and folder.ran() == []
