@@ -159,3 +159,22 @@ async def test_free_react_with_the_real_model_never_crashes(client: LlamaCppClie
     assert isinstance(events[-1], (TurnDone, TurnFailed))
     if isinstance(events[-1], TurnFailed):
         assert events[-1].reason in ("max_steps", "repeated_call")
+
+
+async def test_a_call_cut_by_the_argument_cap_is_never_run(
+    client: LlamaCppClient, tools: ToolRegistry, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The arguments stop at the cap (here 3 tokens): the reply ends "length", the call carries an
+    arguments error instead of json-repaired arguments, and the orchestrator does not run it."""
+    import a2ia.client.llamacpp as llamacpp
+
+    monkeypatch.setattr(llamacpp, "MAX_CALL_TOKENS", 3)
+    messages = [Message.system("You can look at files."), Message.user("What is in README.md?")]
+    events = await collect(client, messages, tools.specs(), GREEDY.model_copy(update={"tool_choice": "read_file"}))
+    (call,) = [e.call for e in events if isinstance(e, ToolCallReady)]
+    assert call.arguments_error and "cut by the token limit" in call.arguments_error
+    assert events[-1] == Done(finish_reason="length")
+    orchestrator = Orchestrator(client, tools, options=GREEDY.model_copy(update={"tool_choice": "read_file"}), max_steps=2)
+    turn = [e async for e in orchestrator.run(Session(), "What is in README.md?")]
+    finished = [e for e in turn if isinstance(e, ToolFinished)]
+    assert finished and all(e.result.is_error and "was not run" in e.result.content for e in finished), "a cut call was run"

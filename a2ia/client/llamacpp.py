@@ -259,7 +259,10 @@ class LlamaCppClient(LLMClient):
                 "type": "function",
                 "function": {"name": target, "arguments": arguments},
             }
-            yield _chunk({"tool_calls": [call]}, "tool_calls")
+            # Arguments that stopped at the cap are cut JSON: "length" makes the accumulator
+            # refuse to mend them, so the orchestrator never runs a call the model did not finish.
+            cut = any(p["choices"][0].get("finish_reason") == "length" for p in pieces)
+            yield _chunk({"tool_calls": [call]}, "length" if cut else "tool_calls")
         yield {"choices": [], "usage": {"prompt_tokens": counted[0] if counted else 0, "completion_tokens": produced}}
 
     def _generate_with_template(
