@@ -168,6 +168,17 @@ async def test_a_call_repeated_later_but_not_consecutively_runs(tools: ToolRegis
     assert sum(isinstance(e, ToolStarted) for e in events) == 3 and isinstance(events[-1], TurnDone)
 
 
+async def test_a_cycle_of_two_steps_counts_as_a_repeat(tools: ToolRegistry) -> None:
+    """A model alternating list_dir and read_file on the same arguments used to run to the step limit."""
+    a = ToolCall(id="a", name="list_dir", arguments={"path": "."})
+    b = ToolCall(id="b", name="read_file", arguments={"path": "README.md"})
+    client = ScriptedClient([a, b, a.model_copy(update={"id": "a2"}), b.model_copy(update={"id": "b2"}), "never"])
+    events = await run_turn(Orchestrator(client, tools, max_steps=8))
+    assert sum(isinstance(e, ToolStarted) for e in events) == 3, "A B A run; the second B is the cycle"
+    assert isinstance(events[-1], TurnFailed) and events[-1].reason == "repeated_call"
+    assert "read_file" in events[-1].message and "cycle" in events[-1].message
+
+
 async def test_independent_calls_run_concurrently_results_in_call_order(workspace: Path) -> None:
     slow = MCPServer("slow", log_level="WARNING")
 

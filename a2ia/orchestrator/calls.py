@@ -66,6 +66,19 @@ def call_key(call: ToolCall) -> tuple[str, str]:
     return call.name, json.dumps(call.arguments, sort_keys=True, default=str)
 
 
+def find_repeat(history: list[frozenset[tuple[str, str]]], calls: list[ToolCall]) -> tuple[ToolCall, str] | None:
+    """A call the model is going round in: one of the previous step's calls again, or a cycle of
+    two steps coming back (A B A B). A call repeated later after other calls (A B A) is allowed:
+    re-reading after a change is legitimate. Answers the call and how it repeats."""
+    keys = {call_key(c): c for c in calls}
+    if history:
+        if again := next((c for k, c in keys.items() if k in history[-1]), None):
+            return again, "as in its previous step"
+    if len(history) >= 3 and frozenset(keys) == history[-2] and history[-1] == history[-3]:
+        return next(iter(keys.values())), "in a cycle of two steps it has already been round"
+    return None
+
+
 ProgressFn = Callable[[float, "float | None", "str | None"], Awaitable[None]]
 Progress = tuple[float, "float | None", "str | None"]
 

@@ -28,7 +28,7 @@ from a2ia.errors import (
     ToolsNotSupported,
 )
 from a2ia.orchestrator.budget import ContextBudget
-from a2ia.orchestrator.calls import call_key, check_call, run_concurrently
+from a2ia.orchestrator.calls import call_key, check_call, find_repeat, run_concurrently
 from a2ia.orchestrator.events import (
     ApprovalNeeded,
     Event,
@@ -176,7 +176,7 @@ class Orchestrator:
                 yield notice
         options = self.options
         specs = self.tools.specs()
-        previous_calls: set[tuple[str, str]] = set()
+        history: list[frozenset[tuple[str, str]]] = []  # each step's calls, for find_repeat
         for step in range(1, self.max_steps + 1):
             text: list[str] = []
             calls: list[ToolCall] = []
@@ -204,15 +204,15 @@ class Orchestrator:
             if not calls:
                 yield TurnDone(steps=step)
                 return
-            repeated = next((c for c in calls if call_key(c) in previous_calls), None)
-            if repeated is not None:
+            if (repeat := find_repeat(history, calls)) is not None:
+                repeated, how = repeat
                 yield TurnFailed(
                     reason="repeated_call",
-                    message=f"the model asked for {repeated.name} with the same arguments as in its previous step; stopped to avoid a loop",
+                    message=f"the model asked for {repeated.name} with the same arguments {how}; stopped to avoid a loop",
                     hint="rephrase the request, or try a larger model",
                 )
                 return
-            previous_calls = {call_key(c) for c in calls}
+            history.append(frozenset(call_key(c) for c in calls))
             async with aclosing(self._run_calls(session, calls)) as running:
                 async for event in running:
                     yield event
