@@ -127,7 +127,7 @@ COMMANDS: dict[str, Command] = {
         Command("/backend", "/backend [NAME]", "the backend in use", _backend),
         Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react),
         Command("/tools", "/tools", "the tools the model is offered", _tools),
-        Command("/approval", "/approval [ask|auto-edit|yolo]", "show or set the approval mode", _approval),
+        Command("/approval", "/approval [ask|auto|auto-edit|yolo]", "show or set the approval mode", _approval),
         Command("/clear", "/clear", "start a new session", _clear),
         Command("/save", "/save", "where this session is saved", _save),
         Command("/sessions", "/sessions", "the saved sessions", _sessions),

@@ -44,6 +44,7 @@ from a2ia.errors import (
     ModelNotFound,
 )
 from a2ia.http_tls import verify_for
+from a2ia.net import is_local_host
 
 if TYPE_CHECKING:
     import ollama  # imported where used: 43 ms that a run without Ollama does not pay
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 INSTALL_HINT = "install Ollama from https://ollama.com/download, or start it with: ollama serve"
 PULL_STALL_S = 300.0  # no progress line for this long: the pull is stuck (verifying a big blob takes a while)
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})
 
 
 def ollama_host(url: str | None) -> str:
@@ -157,7 +157,7 @@ class OllamaServer:
         if await self.models() is not None:
             return
         address = urlsplit(self.host)
-        if address.hostname not in LOCAL_HOSTS and not (address.hostname or "").startswith("127."):
+        if not is_local_host(address.hostname):
             raise BackendUnavailable(
                 f"cannot reach Ollama at {self.host}",
                 hint="it is not on this machine, so a2ia does not start it: run `ollama serve` there, "

@@ -22,11 +22,11 @@ from a2ia.engines.gpu import find_gpus
 from a2ia.engines.profiles import PROFILES, VLLMProfile, profile_for, serve_command
 from a2ia.engines.vllm_server import VLLMServer
 from a2ia.errors import A2iaError, BackendUnavailable, ConfigError
+from a2ia.net import is_local_host
 from a2ia.types import ChatOptions, Message
 
 log = logging.getLogger(__name__)
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "0.0.0.0", "::1")
 SETUP_HINT = "install vLLM with scripts/vllm_setup.sh (or pip install 'a2ia[vllm]'), or set A2IA_VLLM_COMMAND"
 
 
@@ -80,7 +80,7 @@ def plan_vllm(
     url = httpx.URL(settings.vllm_url)
     host = host or url.host or "127.0.0.1"
     port = port or url.port or 8000
-    if host not in LOCAL_HOSTS:
+    if not is_local_host(host):
         raise ConfigError(
             f"cannot start a vLLM server on {host}: a2ia starts servers on this machine only",
             hint="start it on that machine (scripts/vllm_start.sh), or point --vllm-url at 127.0.0.1",

@@ -192,6 +192,6 @@ def _confine(ruleset: int, program: bytes | None, network: bool, namespaces: boo
             os._exit(126)  # never run a command unconfined that was meant to be confined
         if program and libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
             os._exit(126)
-        buffer.raw  # noqa: B018 - keeps the program's buffer alive as long as this closure
 
+    confine.program = buffer  # type: ignore[attr-defined]  # the filter's memory lives as long as the closure
     return confine

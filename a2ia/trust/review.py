@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from a2ia.net import is_local_host
 from a2ia.paths import PROJECT_DIR, project_file
 from a2ia.trust.check import TrustCheck
 
@@ -24,7 +25,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 MAX_SHOWN = 200  # a value longer than this is cut in the listing (the digest covers all of it)
 
 
@@ -44,8 +44,7 @@ def _short(value: Any) -> str:
 
 
 def _remote(url: Any) -> bool:
-    host = urlsplit(str(url)).hostname or ""
-    return host not in LOOPBACK
+    return not is_local_host(urlsplit(str(url)).hostname)
 
 
 def _setting_warning(key: str, value: Any) -> str | None:
