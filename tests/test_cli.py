@@ -61,6 +61,22 @@ def test_prompt_with_piped_stdin_appends_it_as_context(workspace: Path) -> None:
     assert "»" not in result.stderr.decode(), "one turn, not one per stdin line"
 
 
+def test_prompt_with_a_silent_open_pipe_on_stdin_runs_without_it(workspace: Path) -> None:
+    """A parent that leaves stdin an open pipe and never writes (a CI runner) must not hang the run."""
+    env = {**os.environ, **script({"echo": True})}
+    proc = subprocess.Popen([sys.executable, "-m", "a2ia.cli", "--backend", "scripted", "-C", str(workspace), "-p", "hello"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        code = proc.wait(timeout=60)  # stdin stays open and silent the whole time
+        out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    finally:
+        proc.kill()
+        proc.stdin.close()
+    assert code == 0, err
+    assert out == "hello\n"
+    assert "stdin is a pipe that sent nothing" in err and "</dev/null" in err
+
+
 def test_step_limit_exit_code(workspace: Path) -> None:
     env = script({"tool": "list_dir", "arguments": {"path": "."}}, {"tool": "list_dir", "arguments": {"path": "src"}}, "x")
     result = a2ia("--backend", "scripted", "-C", str(workspace), "--max-steps", "2", "-p", "loop", env=env)
@@ -194,7 +210,7 @@ def test_vllm_alias_against_the_real_vllm_server(vllm_server: str, workspace: Pa
     result = subprocess.run(
         [sys.executable, "-c", "import sys; from a2ia.cli.main import main_vllm; main_vllm()",
          "--vllm-url", vllm_server, "-C", str(workspace), "--max-steps", "2", "-p", "What files are in this folder?"],
-        capture_output=True, timeout=300, env=dict(os.environ),
+        capture_output=True, timeout=300, env=dict(os.environ), stdin=subprocess.DEVNULL,
     )
     assert result.returncode in (0, 4), result.stderr.decode()
     assert_no_traceback(result)

@@ -18,7 +18,6 @@ import functools  # noqa: E402
 import importlib  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
-import stat  # noqa: E402
 import sys  # noqa: E402
 
 import anyio  # noqa: E402
@@ -29,10 +28,10 @@ from a2ia.cli.script import (  # noqa: E402
     EXIT_BACKEND_UNAVAILABLE,
     EXIT_ERROR,
     EXIT_USAGE,
-    decode_stdin,
     run_turns,
     script_turns,
 )
+from a2ia.cli.stdin_input import decode_stdin, piped_context  # noqa: E402
 from a2ia.config import BACKENDS, load_settings  # noqa: E402
 from a2ia.engines.models import RECOMMENDED, models_dir  # noqa: E402
 from a2ia.errors import A2iaError, BackendUnavailable, ConfigError, ModelNotFound  # noqa: E402
@@ -55,15 +54,6 @@ def _exit_code(exc: A2iaError) -> int:
 def _fail(message: str, code: int) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
-
-
-def _stdin_has_data() -> bool:
-    """Whether stdin is a pipe or a file (not a terminal, not an inherited socket)."""
-    try:
-        mode = os.fstat(sys.stdin.fileno()).st_mode
-    except (OSError, ValueError):
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
 
 
 def _offer_download(exc: ModelNotFound) -> bool:
@@ -204,10 +194,9 @@ def cli(
         settings = load_settings(**flags)
         if prompt is not None:
             turns, echo = [prompt], False
-            if _stdin_has_data():
-                context = decode_stdin(sys.stdin.buffer.read()).strip()
-                if context:
-                    turns = [f"{prompt}\n\n{context}"]
+            context = piped_context(sys.stdin.buffer, note=lambda line: click.echo(line, err=True))
+            if context:
+                turns = [f"{prompt}\n\n{context}"]
         elif not sys.stdin.isatty():
             turns = script_turns(decode_stdin(sys.stdin.buffer.read()))
             echo = len(turns) > 1

@@ -34,16 +34,6 @@ EXIT_FOR_FAILURE = {
 FATAL_FAILURES = {"config", "backend_unavailable"}
 
 
-def decode_stdin(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"stdin is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-            hint="pipe text to a2ia-cli; convert other encodings first, e.g. with iconv -t UTF-8",
-        ) from None
-
-
 def script_turns(text: str) -> list[str]:
     """Each non-blank line of a script is one user turn."""
     return [line.strip() for line in text.splitlines() if line.strip()]
