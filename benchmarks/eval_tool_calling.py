@@ -1,15 +1,19 @@
-"""A small tool-calling evaluation on the real embedded model, across the three modes.
+"""The tool-calling evaluation: 42 cases in a fixed workspace, per mode, on a real engine.
 
-Modes: ``native`` (the embedded engine's grammar-backed function calling), ``react`` (free
-text ReAct) and ``react-constrained`` (ReAct decoded under a JSON schema of offered tools).
-Cases: tool choice, argument extraction, multi-step, no tool needed. Temperature 0, seed 0.
+Modes: ``native`` (the backend's function calling; on the embedded engine, grammar-backed),
+``react`` (free-text ReAct) and ``react-constrained`` (ReAct decoded under a JSON schema of the
+offered tools). Cases and their checks: ``eval_cases``. Temperature 0, seed 0, 256 tokens a
+reply, the product's step limit; every approval is granted (the edit cases need one); each
+case starts from a fresh copy of the workspace.
 
 Reported per mode:
-* schema-valid call rate: of the calls the model attempted (a tool call, or a ReAct action,
-  parsed or not), the share that named an offered tool with arguments valid for its schema;
-* accuracy: the share of cases whose expectation was met (see ``Case``).
+* answered: turns that end in an answer (a non-empty reply, not a failed turn);
+* accuracy: cases whose check was met (right calls, right paths, the answer holds the fact);
+* missing-path calls: calls naming a path that is not in the workspace;
+* tool errors per turn; median prompt tokens of a turn's first request; wall time.
 
-Run: ``.venv/bin/python benchmarks/eval_tool_calling.py [--model PATH] [--json]``
+Run: ``.venv/bin/python benchmarks/eval_tool_calling.py [--model FILE.gguf | --base-url URL |
+--vllm-url URL] [--modes native,react] [--json]``
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -25,143 +31,151 @@ from pathlib import Path
 
 import anyio
 
-from a2ia.client.llamacpp import LlamaCppClient
-from a2ia.engines.models import resolve_model
-from a2ia.orchestrator.budget import ContextBudget
-from a2ia.orchestrator.events import Notice, ToolFinished, TurnDone
-from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Orchestrator
-from a2ia.orchestrator.protocols import NativeTools, ReActTools
-from a2ia.orchestrator.session import Session
-from a2ia.tools.builtin import make_builtin_server
-from a2ia.tools.registry import ToolRegistry
-from a2ia.tools.workspace import Workspace
-from a2ia.types import ChatOptions
+sys.path.insert(0, str(Path(__file__).parent))
+from eval_cases import CASES, KINDS, Case, make_workspace, names_missing_path  # noqa: E402
 
-INVALID_MARKERS = ("do not match the tool's schema", "was not run", "unknown tool")
+from a2ia.client.base import LLMClient  # noqa: E402
+from a2ia.orchestrator.events import ApprovalNeeded, ToolFinished, TurnDone, TurnFailed  # noqa: E402
+from a2ia.orchestrator.loop import DEFAULT_MAX_STEPS, DEFAULT_SYSTEM_PROMPT, Orchestrator  # noqa: E402
+from a2ia.orchestrator.protocols import ReActTools  # noqa: E402
+from a2ia.orchestrator.session import Session  # noqa: E402
+from a2ia.tools.builtin import make_builtin_server  # noqa: E402
+from a2ia.tools.registry import ToolRegistry  # noqa: E402
+from a2ia.tools.workspace import Workspace  # noqa: E402
+from a2ia.types import ChatOptions, TextDelta, Usage  # noqa: E402
 
-
-@dataclass(frozen=True)
-class Case:
-    kind: str  # choice | arguments | multi-step | no-tool
-    prompt: str
-    calls: tuple[tuple[str, str | None], ...] = ()  # expected (tool, path or None = any path), in order
-
-    def met(self, made: list[tuple[str, str]], answered: bool) -> bool:
-        if self.kind == "no-tool":
-            return not made and answered
-        if len(made) < len(self.calls):
-            return False
-        for (tool, path), (got_tool, got_path) in zip(self.calls, made, strict=False):
-            if tool != got_tool or (path is not None and _norm(got_path) != path):
-                return False
-        return True
-
-
-def _norm(path: str) -> str:
-    path = path.strip().removeprefix("./")
-    return path.rstrip("/") or "."
-
-
-CASES = [
-    Case("choice", "What files are in this folder?", (("list_dir", None),)),
-    Case("choice", "Show me what notes.txt says.", (("read_file", None),)),
-    Case("choice", "Which files are in the src folder?", (("list_dir", None),)),
-    Case("choice", "Read README.md and tell me what it says.", (("read_file", None),)),
-    Case("arguments", "Read the file notes.txt.", (("read_file", "notes.txt"),)),
-    Case("arguments", "List the folder named src.", (("list_dir", "src"),)),
-    Case("arguments", "Open the file src/main.py.", (("read_file", "src/main.py"),)),
-    Case("arguments", "What is in README.md?", (("read_file", "README.md"),)),
-    Case("multi-step", "List the files here, then read README.md.", (("list_dir", None), ("read_file", "README.md"))),
-    Case("multi-step", "List the src folder, then read main.py from it.", (("list_dir", "src"), ("read_file", "src/main.py"))),
-    Case("no-tool", "What is 2 + 2?"),
-    Case("no-tool", "Say hello to me."),
-    Case("no-tool", "Translate the word 'cat' into French."),
-]
+MODES = ("native", "react", "react-constrained")
 
 
 @dataclass
 class ModeResult:
     mode: str
-    attempted: int = 0
-    valid: int = 0
+    turns: int = 0
+    answered: int = 0
+    calls: int = 0
+    missing_path_calls: int = 0
+    tool_errors: int = 0
     met: dict[str, list[bool]] = field(default_factory=dict)
+    prompt_tokens: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
 
     def row(self) -> dict:
         cases = [m for ms in self.met.values() for m in ms]
         return {
             "mode": self.mode,
-            "calls_attempted": self.attempted,
-            "schema_valid_calls": self.valid,
-            "schema_valid_rate": self.valid / self.attempted if self.attempted else None,
-            "accuracy": sum(cases) / len(cases),
-            "by_kind": {k: f"{sum(v)}/{len(v)}" for k, v in self.met.items()},
+            "answered": f"{self.answered}/{self.turns}",
+            "accuracy": round(sum(cases) / len(cases), 3),
+            "by_kind": {k: f"{sum(self.met.get(k, []))}/{len(self.met.get(k, []))}" for k in KINDS},
+            "calls": self.calls,
+            "missing_path_calls": self.missing_path_calls,
+            "tool_errors_per_turn": round(self.tool_errors / max(self.turns, 1), 2),
+            "prompt_tokens_median": int(statistics.median(self.prompt_tokens)) if self.prompt_tokens else None,
             "seconds": round(self.seconds, 1),
+            "failures": self.failures,
         }
 
 
-def make_workspace(root: Path) -> None:
-    (root / "README.md").write_text("# Demo\nThis project greets people.\n")
-    (root / "notes.txt").write_text("Buy milk. Call Ana.\n")
-    (root / "src").mkdir()
-    (root / "src" / "main.py").write_text("print('hello')\n")
+async def approve(_request: ApprovalNeeded) -> str:
+    return "once"
 
 
-async def run_mode(client: LlamaCppClient, registry: ToolRegistry, root: Path, mode: str) -> ModeResult:
-    result = ModeResult(mode)
-    caps = await client.capabilities()
-    started = time.perf_counter()
-    for case in CASES:
+async def run_case(client: LLMClient, root: Path, mode: str, case: Case, result: ModeResult, max_steps: int) -> None:
+    for child in root.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+    make_workspace(root)
+    async with ToolRegistry() as registry:
+        await registry.add_server("a2ia", make_builtin_server(Workspace(root)))
         orchestrator = Orchestrator(
-            client, registry, system_prompt=DEFAULT_SYSTEM_PROMPT.format(root=root), max_steps=3,
-            options=ChatOptions(temperature=0.0, seed=0, max_tokens=160),
+            client, registry, system_prompt=DEFAULT_SYSTEM_PROMPT.format(root=root), max_steps=max_steps,
+            options=ChatOptions(temperature=0.0, seed=0, max_tokens=256),
+            mode="native" if mode == "native" else "react", approver=approve,
         )
-        orchestrator.protocol = NativeTools() if mode == "native" else ReActTools(constrained=mode == "react-constrained")
-        orchestrator.budget = ContextBudget.for_client(client, caps.context_length)
-        made: list[tuple[str, str]] = []
-        answered = False
+        if mode != "native":
+            orchestrator.protocol = ReActTools(constrained=mode == "react-constrained")
+        made: list[tuple[str, str | None]] = []
+        answer: list[str] = []
+        first_usage = True
         async for event in orchestrator.run(Session(), case.prompt):
             if isinstance(event, ToolFinished):
-                result.attempted += 1
-                invalid = event.result.is_error and any(m in event.result.content for m in INVALID_MARKERS)
-                result.valid += not invalid
-                made.append((event.call.name, str(event.call.arguments.get("path", "."))))
-            elif isinstance(event, Notice) and "could not be used" in event.text:
-                result.attempted += 1  # a ReAct reply that did not parse: an invalid attempt
+                path = event.call.arguments.get("path")
+                made.append((event.call.name, None if path is None else str(path)))
+                result.calls += 1
+                result.tool_errors += event.result.is_error
+                result.missing_path_calls += names_missing_path(root, event.call.name, None if path is None else str(path))
+                answer.clear()
+            elif isinstance(event, TextDelta):
+                answer.append(event.text)
+            elif isinstance(event, Usage) and first_usage:
+                result.prompt_tokens.append(event.prompt_tokens)
+                first_usage = False
             elif isinstance(event, TurnDone):
-                answered = True
-        result.met.setdefault(case.kind, []).append(case.met(made, answered))
+                result.answered += bool("".join(answer).strip())
+            elif isinstance(event, TurnFailed):
+                result.failures.append(f"{case.prompt}: {event.reason}")
+    result.turns += 1
+    result.met.setdefault(case.kind, []).append(case.met(made, "".join(answer)))
+
+
+async def run_mode(client: LLMClient, root: Path, mode: str, max_steps: int) -> ModeResult:
+    result = ModeResult(mode)
+    started = time.perf_counter()
+    for case in CASES:
+        await run_case(client, root, mode, case, result, max_steps)
     result.seconds = time.perf_counter() - started
     return result
 
 
+def make_client(args: argparse.Namespace) -> tuple[LLMClient, str]:
+    if args.base_url:
+        from a2ia.client.openai_compat import OpenAICompatClient
+
+        return OpenAICompatClient(args.base_url), f"openai {args.base_url}"
+    if args.vllm_url:
+        from a2ia.client.vllm import VLLMClient
+
+        return VLLMClient(args.vllm_url), f"vllm {args.vllm_url}"
+    from a2ia.client.llamacpp import LlamaCppClient
+    from a2ia.engines.models import resolve_model
+
+    model = resolve_model(args.model)
+    return LlamaCppClient(model, n_ctx=4096, seed=0), f"embedded {model.name}"
+
+
+def print_table(rows: list[dict]) -> None:
+    print("| mode | answered | accuracy | " + " | ".join(KINDS) + " | missing-path calls | tool errors/turn | prompt tokens | time |")
+    print("| --- " * (len(KINDS) + 8) + "|")
+    for r in rows:
+        kinds = " | ".join(r["by_kind"][k] for k in KINDS)
+        print(f"| {r['mode']} | {r['answered']} | {r['accuracy']:.0%} | {kinds} | {r['missing_path_calls']} "
+              f"| {r['tool_errors_per_turn']} | {r['prompt_tokens_median']} | {r['seconds']} s |")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=None, help="GGUF file (default: the one a2ia-cli would use)")
+    parser.add_argument("--model", default=None, help="GGUF file for the embedded engine (default: the one a2ia-cli would use)")
+    parser.add_argument("--base-url", default=None, help="an OpenAI-compatible server instead (e.g. llama_cpp.server)")
+    parser.add_argument("--vllm-url", default=None, help="a vLLM server instead")
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS)
+    parser.add_argument("--limit", type=int, default=None, help="only the first N cases (for a quick check)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    model = resolve_model(args.model)
-    print(f"machine: {platform.machine()} {platform.system()}, python {platform.python_version()}; model {model.name}", file=sys.stderr)
+    if args.limit:
+        del CASES[args.limit:]
+    client, what = make_client(args)
+    print(f"machine: {platform.machine()} {platform.system()}, python {platform.python_version()}; {what}; {len(CASES)} cases",
+          file=sys.stderr)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        make_workspace(root)
-        async with LlamaCppClient(model, n_ctx=4096, seed=0) as client, ToolRegistry() as registry:
-            await registry.add_server("a2ia", make_builtin_server(Workspace(root)))
-            for mode in ("native", "react", "react-constrained"):
-                rows.append((await run_mode(client, registry, root, mode)).row())
+        async with client:
+            for mode in args.modes.split(","):
+                rows.append((await run_mode(client, Path(tmp), mode, args.max_steps)).row())
+                print(f"  {mode}: done", file=sys.stderr)
     if args.json:
         print(json.dumps(rows, indent=1))
-        return
-    print("| mode | calls attempted | schema-valid | valid rate | accuracy | choice | arguments | multi-step | no-tool | time |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        rate = "—" if r["schema_valid_rate"] is None else f"{r['schema_valid_rate']:.0%}"
-        kinds = r["by_kind"]
-        print(
-            f"| {r['mode']} | {r['calls_attempted']} | {r['schema_valid_calls']} | {rate} | {r['accuracy']:.0%} "
-            f"| {kinds['choice']} | {kinds['arguments']} | {kinds['multi-step']} | {kinds['no-tool']} | {r['seconds']} s |"
-        )
+    else:
+        print_table(rows)
 
 
 if __name__ == "__main__":
