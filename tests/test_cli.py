@@ -78,10 +78,15 @@ def test_prompt_with_a_silent_open_pipe_on_stdin_runs_without_it(workspace: Path
 
 
 def test_step_limit_exit_code(workspace: Path) -> None:
-    env = script({"tool": "list_dir", "arguments": {"path": "."}}, {"tool": "list_dir", "arguments": {"path": "src"}}, "x")
-    result = a2ia("--backend", "scripted", "-C", str(workspace), "--max-steps", "2", "-p", "loop", env=env)
+    """At the limit the model answers without tools (exit 0); only a model that still gives no text exits 4."""
+    calls = [{"tool": "list_dir", "arguments": {"path": p}} for p in (".", "src", "..")]
+    answered = a2ia("--backend", "scripted", "-C", str(workspace), "--max-steps", "2", "-p", "loop", env=script(*calls[:2], "two entries"))
+    assert answered.returncode == 0, answered.stderr.decode()
+    assert answered.stdout.decode() == "two entries\n"
+    assert "stopped after 2 steps" in answered.stderr.decode() and "without tools" in answered.stderr.decode()
+    result = a2ia("--backend", "scripted", "-C", str(workspace), "--max-steps", "2", "-p", "loop", env=script(*calls))
     assert result.returncode == 4
-    assert "stopped after 2 steps" in result.stderr.decode()
+    assert "stopped after 2 steps" in result.stderr.decode() and "--max-steps" in result.stderr.decode()
     assert_no_traceback(result)
 
 

@@ -44,6 +44,10 @@ async def tools(workspace: Path):
         yield registry
 
 
+async def approve_all(_request) -> str:
+    return "once"
+
+
 async def run_turn(orchestrator: Orchestrator, text: str = "What is in README.md?", session: Session | None = None) -> list:
     return [e async for e in orchestrator.run(session or Session(), text)]
 
@@ -79,7 +83,7 @@ async def test_tools_rejected_switches_to_react_with_a_notice(tools: ToolRegistr
         return REACT_CALL if not any(m.content.startswith("Observation:") for m in messages) else REACT_FINAL
 
     client = ScriptedClient(reply)
-    orchestrator = Orchestrator(client, tools)
+    orchestrator = Orchestrator(client, tools, approver=approve_all)
     session = Session()
     events = await run_turn(orchestrator, session=session)
     notices = [e for e in events if isinstance(e, Notice)]
@@ -100,7 +104,7 @@ async def test_forced_native_mode_does_not_switch(tools: ToolRegistry) -> None:
 
 async def test_react_forced_on_a_native_backend(tools: ToolRegistry) -> None:
     client = ScriptedClient([REACT_FINAL])
-    events = await run_turn(Orchestrator(client, tools, mode="react"))
+    events = await run_turn(Orchestrator(client, tools, mode="react", approver=approve_all))
     assert client.requests[0].tools == () and answer(events) == "It is a demo project."
     assert not any(isinstance(e, Notice) for e in events)
 
@@ -153,11 +157,19 @@ async def test_arguments_are_checked_against_the_schema_before_running(tools: To
 
 async def test_repeated_call_stops_the_loop(tools: ToolRegistry) -> None:
     same = ToolCall(id="c1", name="list_dir", arguments={"path": "."})
-    client = ScriptedClient([same, same.model_copy(update={"id": "c2"}), "never"])
+    client = ScriptedClient([same, same.model_copy(update={"id": "c2"}), "From the listing: a README."])
     events = await run_turn(Orchestrator(client, tools))
     assert sum(isinstance(e, ToolStarted) for e in events) == 1
-    assert isinstance(events[-1], TurnFailed) and events[-1].reason == "repeated_call"
-    assert "list_dir" in events[-1].message
+    notice = next(e for e in events if isinstance(e, Notice) and e.level == "warning")
+    assert "list_dir" in notice.text and "same arguments" in notice.text
+    assert client.requests[-1].tools == () and answer(events) == "From the listing: a README."
+    assert isinstance(events[-1], TurnDone)
+    # The repeated call got a result, so the history stays well-formed for the next request.
+    repeated = client.requests[-1].messages
+    assert repeated[-2].role == "tool" and repeated[-2].tool_call_id == "c2" and "already made" in repeated[-2].content
+    silent = ScriptedClient([same, same.model_copy(update={"id": "c3"}), same.model_copy(update={"id": "c4"})])
+    failed = await run_turn(Orchestrator(silent, tools))
+    assert isinstance(failed[-1], TurnFailed) and failed[-1].reason == "repeated_call", "no text even then: the turn fails"
 
 
 async def test_a_call_repeated_later_but_not_consecutively_runs(tools: ToolRegistry) -> None:
@@ -172,11 +184,12 @@ async def test_a_cycle_of_two_steps_counts_as_a_repeat(tools: ToolRegistry) -> N
     """A model alternating list_dir and read_file on the same arguments used to run to the step limit."""
     a = ToolCall(id="a", name="list_dir", arguments={"path": "."})
     b = ToolCall(id="b", name="read_file", arguments={"path": "README.md"})
-    client = ScriptedClient([a, b, a.model_copy(update={"id": "a2"}), b.model_copy(update={"id": "b2"}), "never"])
+    client = ScriptedClient([a, b, a.model_copy(update={"id": "a2"}), b.model_copy(update={"id": "b2"}), "done"])
     events = await run_turn(Orchestrator(client, tools, max_steps=8))
     assert sum(isinstance(e, ToolStarted) for e in events) == 3, "A B A run; the second B is the cycle"
-    assert isinstance(events[-1], TurnFailed) and events[-1].reason == "repeated_call"
-    assert "read_file" in events[-1].message and "cycle" in events[-1].message
+    notice = next(e for e in events if isinstance(e, Notice) and e.level == "warning")
+    assert "read_file" in notice.text and "cycle" in notice.text
+    assert isinstance(events[-1], TurnDone) and answer(events) == "done"
 
 
 async def test_independent_calls_run_concurrently_results_in_call_order(workspace: Path) -> None:

@@ -27,6 +27,8 @@ EXIT_APPROVAL_REFUSED = 5
 EXIT_FOR_FAILURE = {
     "max_steps": EXIT_STEP_LIMIT,
     "repeated_call": EXIT_STEP_LIMIT,
+    "tool_errors": EXIT_STEP_LIMIT,
+    "empty_reply": EXIT_STEP_LIMIT,
     "approval_denied": EXIT_APPROVAL_REFUSED,
     "config": EXIT_USAGE,
     "backend_unavailable": EXIT_BACKEND_UNAVAILABLE,

@@ -121,7 +121,7 @@ class OpenAICompatClient(LLMClient):
             except httpx.DecodingError as exc:
                 raise BackendProtocolError(f"{self.base_url}/models sent a body that cannot be decoded: {exc}") from None
             except httpx.HTTPError as exc:
-                raise BackendUnavailable(f"reading {self.base_url}/models failed: {exc or type(exc).__name__}") from None
+                raise BackendUnavailable(f"reading {self.base_url}/models failed: {str(exc) or type(exc).__name__}") from None
             await self._raise_for_status(response)
             try:
                 listing = response.json()
@@ -188,13 +188,18 @@ class OpenAICompatClient(LLMClient):
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if last:
                     raise BackendUnavailable(
-                        f"cannot reach the model server at {self.base_url}: {exc or type(exc).__name__}",
+                        f"cannot reach the model server at {self.base_url}: {str(exc) or type(exc).__name__}",
                         hint=self.unreachable_hint,
                     ) from None
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                # No response at all: a kept-alive connection the server had closed (llama_cpp.server
+                # drops it after a handler error). A fresh connection is safe: nothing was answered.
+                if last:
+                    raise BackendUnavailable(f"talking to {self.base_url} failed: {str(exc) or type(exc).__name__}") from None
             except httpx.TimeoutException as exc:
                 raise BackendUnavailable(f"the model server at {self.base_url} timed out: {type(exc).__name__}") from None
             except httpx.HTTPError as exc:
-                raise BackendUnavailable(f"talking to {self.base_url} failed: {exc}") from None
+                raise BackendUnavailable(f"talking to {self.base_url} failed: {str(exc) or type(exc).__name__}") from None
             else:
                 if response.status_code not in RETRY_STATUSES or last:
                     return response
@@ -212,7 +217,7 @@ class OpenAICompatClient(LLMClient):
         try:
             body = (await response.aread()).decode("utf-8", errors="replace")
         except httpx.HTTPError as exc:  # a body that cannot be decoded or read: the status still says enough
-            body = f"(the error body could not be read: {exc or type(exc).__name__})"
+            body = f"(the error body could not be read: {str(exc) or type(exc).__name__})"
         message = _error_message(body) or body[:500] or response.reason_phrase
         where = f"{response.request.method} {response.request.url}"
         if response.status_code == 400 and any(m in message.lower() for m in TOOLS_REJECTED_MARKERS):

@@ -22,7 +22,7 @@ from a2ia.types import (
 )
 
 FailureReason = Literal[
-    "max_steps", "repeated_call", "approval_denied", "config", "backend_unavailable", "backend", "tools", "internal"
+    "max_steps", "repeated_call", "tool_errors", "empty_reply", "approval_denied", "config", "backend_unavailable", "backend", "tools", "internal"
 ]
 
 

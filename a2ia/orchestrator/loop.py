@@ -12,27 +12,20 @@ the client's capabilities unless forced. A backend that rejects tools mid-sessio
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Literal
 
 from a2ia.client.base import LLMClient
-from a2ia.errors import (
-    A2iaError,
-    BackendHTTPError,
-    BackendProtocolError,
-    BackendUnavailable,
-    ConfigError,
-    ContextOverflow,
-    ToolError,
-    ToolsNotSupported,
-)
+from a2ia.errors import A2iaError, ConfigError, ToolsNotSupported
 from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.calls import call_key, check_call, find_repeat, run_concurrently
+from a2ia.orchestrator.endings import EMPTY_REPLY, Stop, answer_now, stop_for_errors, stop_for_repeat, stop_for_steps
+from a2ia.orchestrator.failures import failure_hint, failure_reason, save_notice
 from a2ia.orchestrator.events import (
     ApprovalNeeded,
     Event,
-    FailureReason,
     Notice,
     ToolFinished,
     ToolProgress,
@@ -44,7 +37,7 @@ from a2ia.orchestrator.protocols import NativeTools, ReActTools, ToolProtocol
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import Answer, ApprovalPolicy
 from a2ia.tools.registry import ToolRegistry
-from a2ia.types import ChatOptions, Message, TextDelta, ToolCall, ToolCallReady, ToolResult, ToolSpec
+from a2ia.types import ChatOptions, Message, TextDelta, ToolCall, ToolCallReady, ToolResult, ToolSpec, Usage
 
 log = logging.getLogger(__name__)
 
@@ -59,43 +52,14 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 
 
-def _failure_reason(exc: A2iaError) -> FailureReason:
-    if isinstance(exc, ConfigError):
-        return "config"
-    if isinstance(exc, BackendUnavailable):
-        return "backend_unavailable"
-    if isinstance(exc, ToolError):
-        return "tools"
-    return "backend"
+MAX_FAILING_STEPS = 3
 
 
-_AGAIN = "send the message again (what was said before is kept)"
-
-
-def _failure_hint(exc: A2iaError) -> str | None:
-    """The error's own hint, else one for its kind: every failed turn tells the person what to do."""
-    if exc.hint:
-        return exc.hint
-    if isinstance(exc, BackendUnavailable):
-        return f"check that the model server is running and reachable (its log says why it stopped), then {_AGAIN}"
-    if isinstance(exc, BackendHTTPError):
-        if exc.status in (429, 503):
-            return f"the server is busy or still loading the model: wait a moment, then {_AGAIN}"
-        if exc.status >= 500:
-            return f"the model server failed (its log says why); {_AGAIN}"
-        return "the server refused the request; check the model name and the server's settings"
-    if isinstance(exc, BackendProtocolError):
-        return f"the reply did not follow the server's wire format: check that --backend matches the server (--debug shows more), then {_AGAIN}"
-    if isinstance(exc, ContextOverflow):
-        return "the conversation no longer fits the model's context: start a new session, or use a longer context"
-    return None
-
-
-def _save_notice(session: Session) -> Notice | None:
-    """The warning that saving failed, once per session (the turn goes on in memory)."""
-    if (problem := session.take_save_error()) is None:
-        return None
-    return Notice(level="warning", text=f"could not save the session ({problem}); the conversation goes on, unsaved")
+@dataclass
+class _Reply:
+    text: list[str] = field(default_factory=list)
+    calls: list[ToolCall] = field(default_factory=list)
+    usage: bool = False  # the server said how many tokens it used (an empty stream says nothing)
 
 
 class Orchestrator:
@@ -125,6 +89,7 @@ class Orchestrator:
         self.approver = approver
         self.protocol: ToolProtocol | None = None
         self.budget: ContextBudget | None = None
+        self._told_held_back = False
 
     async def _choose_protocol(self) -> tuple[ToolProtocol, list[Notice]]:
         caps = await self.client.capabilities()
@@ -152,16 +117,16 @@ class Orchestrator:
         try:
             async with aclosing(self._steps(session)) as steps:
                 async for event in steps:
-                    if (notice := _save_notice(session)) is not None:
+                    if (notice := save_notice(session)) is not None:
                         yield notice
                     yield event
         except A2iaError as exc:
-            if (notice := _save_notice(session)) is not None:
+            if (notice := save_notice(session)) is not None:
                 yield notice
-            yield TurnFailed(reason=_failure_reason(exc), message=exc.message, hint=_failure_hint(exc))
+            yield TurnFailed(reason=failure_reason(exc), message=exc.message, hint=failure_hint(exc))
         except Exception as exc:  # a bug must not take the front end down with it
             log.debug("internal error in the agent loop", exc_info=True)
-            if (notice := _save_notice(session)) is not None:
+            if (notice := save_notice(session)) is not None:
                 yield notice
             yield TurnFailed(
                 reason="internal",
@@ -169,63 +134,133 @@ class Orchestrator:
                 hint="run again with --debug for the traceback, and please report it",
             )
 
+    def _may_switch(self) -> bool:
+        return self.mode == "auto" and isinstance(self.protocol, NativeTools)
+
+    def _offered(self, specs: list[ToolSpec]) -> tuple[list[ToolSpec], list[str]]:
+        """The tools offered to the model, and those held back: with nobody to approve (a script),
+        a tool that could only run after a person's yes is not offered at all."""
+        if self.approver is not None:
+            return specs, []
+        offered = [s for s in specs if self.approval.may_run_unasked(s)]
+        return offered, [s.name for s in specs if s not in offered]
+
+    async def _reply(self, session: Session, specs: list[ToolSpec], options: ChatOptions, out: _Reply,
+                     final: bool = False) -> AsyncIterator[Event]:
+        """One model reply, streamed; its text and calls are collected in ``out``.
+
+        ``final``: the tools-off step (``endings``), asked to answer from what it has."""
+        extra = (answer_now(),) if final else ()
+        while True:
+            request, notices = self.budget.fit([*self._request(session), *extra], specs, options)
+            for notice in notices:
+                yield notice
+            try:
+                stream = (self.protocol.answer(self.client, request, options) if final
+                          else self.protocol.reply(self.client, request, specs, options))
+                async with aclosing(stream) as reply:
+                    async for event in reply:
+                        if isinstance(event, TextDelta):
+                            out.text.append(event.text)
+                        elif isinstance(event, ToolCallReady):
+                            if final:
+                                continue  # no tools were offered: a call now is not run, nor shown
+                            out.calls.append(event.call)
+                        elif isinstance(event, Usage):
+                            out.usage = True
+                        yield event
+                return
+            except ToolsNotSupported as exc:
+                if out.text or out.calls or not self._may_switch():
+                    raise
+                caps = await self.client.capabilities()
+                self.protocol = ReActTools(constrained=caps.constrained_decoding)
+                reason = exc.message.split(": ", 1)[0]
+                yield Notice(level="warning", text=f"{reason}; switching to {self.protocol.name} prompting")
+
+    async def _answer_without_tools(self, session: Session, options: ChatOptions, out: _Reply) -> AsyncIterator[Event]:
+        final = options.model_copy(update={"tool_choice": "none", "json_schema": None})
+        async with aclosing(self._reply(session, [], final, out, final=True)) as reply:
+            async for event in reply:
+                yield event
+
     async def _steps(self, session: Session) -> AsyncIterator[Event]:
         if self.protocol is None:
             self.protocol, notices = await self._choose_protocol()
             for notice in notices:
                 yield notice
         options = self.options
-        specs = self.tools.specs()
+        specs, held_back = self._offered(self.tools.specs())
+        if held_back and not self._told_held_back:
+            self._told_held_back = True
+            yield Notice(text=self.approval.held_back_notice(held_back))
         history: list[frozenset[tuple[str, str]]] = []  # each step's calls, for find_repeat
+        failing_steps = 0  # steps in a row whose every call failed
+        stop: Stop | None = None
+        step = 0
         for step in range(1, self.max_steps + 1):
-            text: list[str] = []
-            calls: list[ToolCall] = []
-            while True:
-                request, notices = self.budget.fit(self._request(session), specs, options)
-                for notice in notices:
-                    yield notice
-                try:
-                    async with aclosing(self.protocol.reply(self.client, request, specs, options)) as reply:
-                        async for event in reply:
-                            if isinstance(event, TextDelta):
-                                text.append(event.text)
-                            elif isinstance(event, ToolCallReady):
-                                calls.append(event.call)
-                            yield event
-                    break
-                except ToolsNotSupported as exc:
-                    if self.mode == "native" or text or calls or not isinstance(self.protocol, NativeTools):
-                        raise
-                    caps = await self.client.capabilities()
-                    self.protocol = ReActTools(constrained=caps.constrained_decoding)
-                    reason = exc.message.split(": ", 1)[0]
-                    yield Notice(level="warning", text=f"{reason}; switching to {self.protocol.name} prompting")
-            session.append(Message(role="assistant", content="".join(text), tool_calls=tuple(calls)))
-            if not calls:
+            out = _Reply()
+            async with aclosing(self._reply(session, specs, options, out)) as reply:
+                async for event in reply:
+                    yield event
+            if not out.calls and not "".join(out.text).strip() and not out.usage and specs and self._may_switch():
+                # Nothing at all, not even usage, when offered tools: a server whose tool handler
+                # cannot stream (llama_cpp.server's chatml-function-calling). ReAct works there.
+                caps = await self.client.capabilities()
+                self.protocol = ReActTools(constrained=caps.constrained_decoding)
+                yield Notice(level="warning", text=f"the server sent an empty reply when offered tools; switching to {self.protocol.name} prompting")
+                out = _Reply()
+                async with aclosing(self._reply(session, specs, options, out)) as reply:
+                    async for event in reply:
+                        yield event
+            if not out.calls and not "".join(out.text).strip():
+                # An empty reply is never a silent success: once more, without tools.
+                yield Notice(level="warning", text="the model sent an empty reply; asking it again without tools")
+                out = _Reply()
+                async with aclosing(self._answer_without_tools(session, options, out)) as reply:
+                    async for event in reply:
+                        yield event
+                if not "".join(out.text).strip():
+                    yield TurnFailed(reason="empty_reply", message="the model sent an empty reply twice", hint=EMPTY_REPLY)
+                    return
+            session.append(Message(role="assistant", content="".join(out.text), tool_calls=tuple(out.calls)))
+            if not out.calls:
                 yield TurnDone(steps=step)
                 return
-            if (repeat := find_repeat(history, calls)) is not None:
-                repeated, how = repeat
-                yield TurnFailed(
-                    reason="repeated_call",
-                    message=f"the model asked for {repeated.name} with the same arguments {how}; stopped to avoid a loop",
-                    hint="rephrase the request, or try a larger model",
-                )
-                return
-            history.append(frozenset(call_key(c) for c in calls))
-            async with aclosing(self._run_calls(session, calls)) as running:
+            if (repeat := find_repeat(history, out.calls)) is not None:
+                stop = stop_for_repeat(*repeat)
+                for call in out.calls:  # every call gets a result, so the history stays well-formed
+                    session.append(Message.tool(ToolResult(call_id=call.id, content=stop.tool_result, is_error=True), call.name))
+                break
+            history.append(frozenset(call_key(c) for c in out.calls))
+            results: list[ToolFinished] = []
+            async with aclosing(self._run_calls(session, out.calls)) as running:
                 async for event in running:
                     yield event
                     if isinstance(event, TurnFailed):
                         return
+                    if isinstance(event, ToolFinished):
+                        results.append(event)
+            failing_steps = failing_steps + 1 if results and all(r.result.is_error for r in results) else 0
+            if failing_steps >= MAX_FAILING_STEPS:
+                stop = stop_for_errors(failing_steps)
+                break
             # A forced tool choice applies to the first step only; forcing it again would loop.
             if options.tool_choice != "auto":
                 options = options.model_copy(update={"tool_choice": "auto"})
-        yield TurnFailed(
-            reason="max_steps",
-            message=f"stopped after {self.max_steps} steps without a final answer",
-            hint="raise the limit with --max-steps, or ask a narrower question",
-        )
+        else:
+            stop = stop_for_steps(self.max_steps)
+        # Tools stopped: one more step without them, so the turn still ends in an answer.
+        yield Notice(level="warning", text=f"{stop.message}; the model answers from what it has, without tools")
+        out = _Reply()
+        async with aclosing(self._answer_without_tools(session, options, out)) as reply:
+            async for event in reply:
+                yield event
+        if "".join(out.text).strip():
+            session.append(Message(role="assistant", content="".join(out.text)))
+            yield TurnDone(steps=step + 1)
+            return
+        yield TurnFailed(reason=stop.reason, message=stop.message, hint=stop.hint)
 
     async def _run_calls(self, session: Session, calls: list[ToolCall]) -> AsyncIterator[Event]:
         """Approve, then run one reply's calls concurrently; results go into the session in call order."""

@@ -41,6 +41,12 @@ class ToolProtocol(abc.ABC):
         self, client: LLMClient, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
     ) -> AsyncIterator[StreamEvent | Notice]: ...
 
+    async def answer(self, client: LLMClient, messages: Sequence[Message], options: ChatOptions) -> AsyncIterator[StreamEvent | Notice]:
+        """A reply with no tools offered (the step that answers when tools have stopped)."""
+        async with aclosing(client.stream(messages, (), options)) as events:
+            async for event in events:
+                yield event
+
 
 class NativeTools(ToolProtocol):
     """The backend's own function calling."""
@@ -118,6 +124,26 @@ class ReActTools(ToolProtocol):
             return
         if usage is not None:
             yield usage
+        yield Done(finish_reason="stop")
+
+
+    async def answer(self, client, messages, options):
+        """No tools: the history as plain turns; a ``Final Answer:`` or a bare reply is the answer."""
+        streamer = _FreeTextStreamer()
+        text: list[str] = []
+        async with aclosing(client.stream(react.render_plain(messages), (), options)) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    text.append(event.text)
+                    for out in streamer.feed(event.text):
+                        yield out
+                elif not isinstance(event, Done):
+                    yield event
+        if streamer.answered:
+            if rest := streamer.flush():
+                yield TextDelta(text=rest)
+        elif streamer.section is None and "".join(text).strip():
+            yield TextDelta(text="".join(text).strip())
         yield Done(finish_reason="stop")
 
 

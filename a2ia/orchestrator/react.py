@@ -145,6 +145,13 @@ def render_history(
     return out
 
 
+def render_plain(messages: Sequence[Message]) -> list[Message]:
+    """The session without the ReAct instructions: for the step that answers without tools."""
+    rendered = render_history(messages, (), constrained=False)
+    system = "\n\n".join(m.content for m in messages if m.role == "system")
+    return [Message.system(system), *rendered[1:]] if system else rendered[1:]
+
+
 def corrective_message(error: str, *, constrained: bool) -> Message:
     form = (
         'one JSON object: {"thought", "action", "action_input"} or {"thought", "final_answer"}'

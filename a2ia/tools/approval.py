@@ -142,6 +142,37 @@ class ApprovalPolicy:
             return Verdict("ask", "a shell command not approved yet (run_shell is approved per command)")
         return Verdict("ask", "it can change things" if spec.annotations.destructive else "it is not marked read-only")
 
+    def may_run_unasked(self, spec: ToolSpec) -> bool:
+        """Whether some call of this tool can run without a person's yes (what a script may offer).
+
+        A tool a deny rule names whole is never offered; one an allow rule names (whole, or some of
+        its commands) is, and so is everything steps 4-7 of ``decide`` let through.
+        """
+        names = self._rule_names(spec)
+        if any(COMMAND_RULE.match(p) is None and any(fnmatch.fnmatchcase(n, p) for n in names) for p in self.deny):
+            return False
+        for pattern in self.allow:
+            rule = COMMAND_RULE.match(pattern)
+            tool = rule["tool"] if rule else pattern
+            if any(fnmatch.fnmatchcase(n, tool) for n in names):
+                return True
+        own = self._names(spec)[0]
+        return (
+            self.mode == "yolo"
+            or spec.annotations.read_only
+            or (self.mode in ("auto-edit", "auto") and spec.builtin and own in BUILTIN_EDIT_TOOLS)
+            or (self.mode == "auto" and self.sandboxed and self._is_shell(spec))
+            or (spec.server, own) in self.approved
+        )
+
+    def held_back_notice(self, names: Sequence[str]) -> str:
+        """The one line a script shows about the tools it did not offer."""
+        listed = ", ".join(names)
+        return (
+            f"no terminal to approve on: not offering {listed} to the model "
+            f"(offer them with --yes for this run, --approval auto, or an allow rule: A2IA_ALLOW_TOOLS={names[0]})"
+        )
+
     def _deny_rule(self, spec: ToolSpec, call: ToolCall) -> str | None:
         """A deny rule naming commands (``run_shell(rm *)``) also denies any command it cannot vet."""
         if rule := self._matches(self.deny, spec, call):

@@ -70,7 +70,7 @@ async def fetch_url(url: str, *, client: httpx.AsyncClient, max_chars: int = MAX
                     break
             text = bytes(body[:MAX_BODY_BYTES]).decode(response.encoding or "utf-8", errors="replace")
     except httpx.HTTPError as exc:
-        raise ToolFailure(f"cannot fetch {url}: {exc or type(exc).__name__}") from None
+        raise ToolFailure(f"cannot fetch {url}: {str(exc) or type(exc).__name__}") from None
     if "html" in kind:
         text = html_to_text(text)
     if len(text) > max_chars:
