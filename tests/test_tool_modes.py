@@ -162,7 +162,7 @@ async def test_repeated_call_stops_the_loop(tools: ToolRegistry) -> None:
     assert sum(isinstance(e, ToolStarted) for e in events) == 1
     notice = next(e for e in events if isinstance(e, Notice) and e.level == "warning")
     assert "list_dir" in notice.text and "same arguments" in notice.text
-    assert client.requests[-1].tools == () and answer(events) == "From the listing: a README."
+    assert client.requests[-1].options.tool_choice == "none" and answer(events) == "From the listing: a README."
     assert isinstance(events[-1], TurnDone)
     # The repeated call got a result, so the history stays well-formed for the next request.
     repeated = client.requests[-1].messages

@@ -34,20 +34,29 @@ def is_chatml(chat_template: str | None) -> bool:
     return bool(chat_template) and IM_START in chat_template  # type: ignore[operator]
 
 
+def _argument(name: str, schema: dict, required: bool) -> str:
+    kind = schema.get("type") or next((o.get("type") for o in schema.get("anyOf", ()) if o.get("type") != "null"), None)
+    detail = ", ".join(x for x in (kind if isinstance(kind, str) else None, None if required else "optional") if x)
+    return f"{name} ({detail})" if detail else name
+
+
+def tool_line(spec: ToolSpec) -> str:
+    """One line per tool: its name, purpose and argument names. The schema itself is not shown:
+    the engine decodes the arguments under it (a grammar), so the model needs only the gist."""
+    schema = spec.input_schema or {}
+    required = set(schema.get("required", ()))
+    arguments = ", ".join(_argument(n, p if isinstance(p, dict) else {}, n in required) for n, p in schema.get("properties", {}).items())
+    description = " ".join((spec.description or "").split())
+    return f"{call_prefix(spec.name)} {description}" + (f" Arguments: {arguments}." if arguments else "")
+
+
 def tools_block(tools: Sequence[ToolSpec]) -> str:
-    listing = "".join(
-        f"\n{call_prefix(t.name)}\n// {t.description}\n{json.dumps(t.input_schema)}\n" for t in tools
-    )
+    listing = "\n".join(tool_line(t) for t in tools)
     return (
-        "You have access to the following functions:\n"
-        f"{listing}\n"
-        "You can respond to users messages with either a single message or a function call."
-        "\n\nTo respond with a message begin the message with 'message:', use the following format:"
-        "\n\nmessage:\n<message>"
-        "\n\nTo respond with a function call begin the message with 'functions.<function_name>:', "
-        "use the following format:"
-        '\n\nfunctions.<function_name>:\n{ "arg1": "value1", "arg2": "value2" }'
-        "\n\nThe result of a function call comes back in a message from 'tool'."
+        f"You can call these functions:\n{listing}\n\n"
+        f'Begin your reply with "{MESSAGE_PREFIX}" to answer in words, or with "functions.<name>:" '
+        "and the arguments as a JSON object to call one function. "
+        "Its result comes back in a message from 'tool'."
     )
 
 
@@ -91,3 +100,42 @@ def render(messages: Sequence[Message], tools: Sequence[ToolSpec], written: Mapp
             out.append(f"{IM_START}user\n{message.content}{IM_END}\n")
     out.append(f"{IM_START}assistant\n")
     return "".join(out)
+
+
+MARKUP_OPENERS = (MESSAGE_PREFIX, "<message>", "Message:")
+MARKUP_CLOSER = "</message>"
+
+
+class AnswerMarkup:
+    """Keeps the prompt's own markup out of an answer: a ``message:`` or ``<message>`` the model
+    writes again at the start, and a ``</message>`` anywhere. Text that could still turn out to
+    be markup is held until it is known."""
+
+    def __init__(self) -> None:
+        self.held = ""
+        self.started = False
+        self.opened = False
+
+    def feed(self, text: str) -> str:
+        self.held += text
+        if not self.started:
+            # Only markup is taken away: text the model wrote stays as written (whitespace too),
+            # so the history repeats its tokens and the KV cache stays valid.
+            stripped = self.held.lstrip()
+            for opener in MARKUP_OPENERS:
+                if stripped.startswith(opener):
+                    stripped = stripped[len(opener):]
+                    self.opened = True
+            if self.opened:  # the line break after an opener is markup too
+                self.held = stripped = stripped.lstrip()
+            if not stripped or any(o.startswith(stripped) for o in MARKUP_OPENERS):
+                return ""
+            self.started = True
+        self.held = self.held.replace(MARKUP_CLOSER, "")
+        keep = next((n for n in range(len(MARKUP_CLOSER) - 1, 0, -1) if self.held.endswith(MARKUP_CLOSER[:n])), 0)
+        out, self.held = self.held[: len(self.held) - keep], self.held[len(self.held) - keep :]
+        return out
+
+    def finish(self) -> str:
+        rest, self.held = self.held, ""
+        return rest

@@ -137,7 +137,9 @@ class LlamaCppClient(LLMClient):
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
     ) -> AsyncIterator[StreamEvent]:
         llama = await self._ensure_loaded()
-        offered = list(tools) if self._chatml and options.tool_choice != "none" else []
+        # With tool_choice "none" the tools are still rendered (the prompt's prefix, and so the KV
+        # cache, stays that of the other steps) but the reply is held to the ``message:`` path.
+        offered = list(tools) if self._chatml else []
         if options.tool_choice not in ("auto", "required", "none") and not any(
             t.name == options.tool_choice for t in offered
         ):
@@ -230,6 +232,7 @@ class LlamaCppClient(LLMClient):
             finish = "stop"
             if options.json_schema is not None:
                 sampling["grammar"] = self._grammar(json.dumps(bound_strings(options.json_schema)))
+            markup = _chatml.AnswerMarkup() if options.json_schema is None else None
             for piece in self._complete(
                 llama,
                 body,
@@ -241,8 +244,11 @@ class LlamaCppClient(LLMClient):
                 produced += 1
                 choice_ = piece["choices"][0]
                 finish = choice_.get("finish_reason") or finish
-                if choice_.get("text"):
-                    yield _chunk({"content": choice_["text"]})
+                if text := choice_.get("text"):
+                    if (text := markup.feed(text) if markup else text):
+                        yield _chunk({"content": text})
+            if markup and (rest := markup.finish()):
+                yield _chunk({"content": rest})
             yield _chunk({}, finish)
         else:
             spec = next(t for t in tools if t.name == target)

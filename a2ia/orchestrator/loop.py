@@ -12,9 +12,9 @@ the client's capabilities unless forced. A backend that rejects tools mid-sessio
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
+from dataclasses import dataclass, field
 from typing import Literal
 
 from a2ia.client.base import LLMClient
@@ -22,7 +22,6 @@ from a2ia.errors import A2iaError, ConfigError, ToolsNotSupported
 from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.calls import call_key, check_call, find_repeat, run_concurrently
 from a2ia.orchestrator.endings import EMPTY_REPLY, Stop, answer_now, stop_for_errors, stop_for_repeat, stop_for_steps
-from a2ia.orchestrator.failures import failure_hint, failure_reason, save_notice
 from a2ia.orchestrator.events import (
     ApprovalNeeded,
     Event,
@@ -33,7 +32,9 @@ from a2ia.orchestrator.events import (
     TurnDone,
     TurnFailed,
 )
+from a2ia.orchestrator.failures import failure_hint, failure_reason, save_notice
 from a2ia.orchestrator.protocols import NativeTools, ReActTools, ToolProtocol
+from a2ia.orchestrator.repetition import RepetitionGuard
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import Answer, ApprovalPolicy
 from a2ia.tools.registry import ToolRegistry
@@ -156,11 +157,16 @@ class Orchestrator:
             for notice in notices:
                 yield notice
             try:
-                stream = (self.protocol.answer(self.client, request, options) if final
+                stream = (self.protocol.answer(self.client, request, specs, options) if final
                           else self.protocol.reply(self.client, request, specs, options))
+                guard = RepetitionGuard()
                 async with aclosing(stream) as reply:
                     async for event in reply:
                         if isinstance(event, TextDelta):
+                            if (cut := guard.feed(event.text)) is not None:
+                                out.text = [guard.text[:cut]]  # the generation stops as the stream closes
+                                yield Notice(level="warning", text="the reply kept repeating itself; it was cut there")
+                                return
                             out.text.append(event.text)
                         elif isinstance(event, ToolCallReady):
                             if final:
@@ -178,9 +184,10 @@ class Orchestrator:
                 reason = exc.message.split(": ", 1)[0]
                 yield Notice(level="warning", text=f"{reason}; switching to {self.protocol.name} prompting")
 
-    async def _answer_without_tools(self, session: Session, options: ChatOptions, out: _Reply) -> AsyncIterator[Event]:
+    async def _answer_without_tools(self, session: Session, specs: list[ToolSpec], options: ChatOptions,
+                                    out: _Reply) -> AsyncIterator[Event]:
         final = options.model_copy(update={"tool_choice": "none", "json_schema": None})
-        async with aclosing(self._reply(session, [], final, out, final=True)) as reply:
+        async with aclosing(self._reply(session, specs, final, out, final=True)) as reply:
             async for event in reply:
                 yield event
 
@@ -217,7 +224,7 @@ class Orchestrator:
                 # An empty reply is never a silent success: once more, without tools.
                 yield Notice(level="warning", text="the model sent an empty reply; asking it again without tools")
                 out = _Reply()
-                async with aclosing(self._answer_without_tools(session, options, out)) as reply:
+                async with aclosing(self._answer_without_tools(session, specs, options, out)) as reply:
                     async for event in reply:
                         yield event
                 if not "".join(out.text).strip():
@@ -253,7 +260,7 @@ class Orchestrator:
         # Tools stopped: one more step without them, so the turn still ends in an answer.
         yield Notice(level="warning", text=f"{stop.message}; the model answers from what it has, without tools")
         out = _Reply()
-        async with aclosing(self._answer_without_tools(session, options, out)) as reply:
+        async with aclosing(self._answer_without_tools(session, specs, options, out)) as reply:
             async for event in reply:
                 yield event
         if "".join(out.text).strip():

@@ -41,9 +41,12 @@ class ToolProtocol(abc.ABC):
         self, client: LLMClient, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
     ) -> AsyncIterator[StreamEvent | Notice]: ...
 
-    async def answer(self, client: LLMClient, messages: Sequence[Message], options: ChatOptions) -> AsyncIterator[StreamEvent | Notice]:
-        """A reply with no tools offered (the step that answers when tools have stopped)."""
-        async with aclosing(client.stream(messages, (), options)) as events:
+    async def answer(
+        self, client: LLMClient, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
+    ) -> AsyncIterator[StreamEvent | Notice]:
+        """A reply that may not call (``tool_choice`` "none"): the step that answers when tools have
+        stopped. The tools are passed so a client can keep its prompt's prefix; none is callable."""
+        async with aclosing(client.stream(messages, tools, options)) as events:
             async for event in events:
                 yield event
 
@@ -127,7 +130,7 @@ class ReActTools(ToolProtocol):
         yield Done(finish_reason="stop")
 
 
-    async def answer(self, client, messages, options):
+    async def answer(self, client, messages, tools, options):
         """No tools: the history as plain turns; a ``Final Answer:`` or a bare reply is the answer."""
         streamer = _FreeTextStreamer()
         text: list[str] = []
