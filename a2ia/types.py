@@ -79,6 +79,14 @@ class ToolSpec(Record):
     server: str = ""
     builtin: bool = False
     """a2ia's own in-process server offers it: an identity no configured server can claim by name."""
+    decoding_schema: dict[str, Any] | None = None
+    """Where a backend constrains decoding, the schema the arguments are decoded under when it is
+    narrower than ``input_schema`` (paths grounded in the workspace, ``tools.grounding``). Calls
+    are still checked against ``input_schema``."""
+
+    @property
+    def schema_for_decoding(self) -> dict[str, Any]:
+        return self.decoding_schema if self.decoding_schema is not None else self.input_schema
 
 
 ToolChoice = Union[Literal["auto", "required", "none"], str]

@@ -19,6 +19,7 @@ Run: ``.venv/bin/python benchmarks/eval_tool_calling.py [--model FILE.gguf | --b
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import shutil
@@ -41,6 +42,7 @@ from a2ia.orchestrator.loop import DEFAULT_MAX_STEPS, DEFAULT_SYSTEM_PROMPT, Orc
 from a2ia.orchestrator.protocols import ReActTools  # noqa: E402
 from a2ia.orchestrator.session import Session  # noqa: E402
 from a2ia.tools.builtin import make_builtin_server  # noqa: E402
+from a2ia.tools.grounding import ground  # noqa: E402
 from a2ia.tools.registry import ToolRegistry  # noqa: E402
 from a2ia.tools.workspace import Workspace  # noqa: E402
 from a2ia.types import ChatOptions, TextDelta, Usage  # noqa: E402
@@ -81,7 +83,7 @@ async def approve(_request: ApprovalNeeded) -> str:
     return "once"
 
 
-async def run_case(client: LLMClient, root: Path, mode: str, case: Case, result: ModeResult, max_steps: int) -> None:
+async def run_case(client: LLMClient, root: Path, mode: str, case: Case, result: ModeResult, max_steps: int, grounded: bool) -> None:
     for child in root.iterdir():
         shutil.rmtree(child) if child.is_dir() else child.unlink()
     make_workspace(root)
@@ -91,6 +93,7 @@ async def run_case(client: LLMClient, root: Path, mode: str, case: Case, result:
             client, registry, system_prompt=DEFAULT_SYSTEM_PROMPT.format(root=root), max_steps=max_steps,
             options=ChatOptions(temperature=0.0, seed=0, max_tokens=256),
             mode="native" if mode == "native" else "react", approver=approve,
+            grounding=functools.partial(ground, root=root) if grounded else None,
         )
         if mode != "native":
             orchestrator.protocol = ReActTools(constrained=mode == "react-constrained")
@@ -119,11 +122,11 @@ async def run_case(client: LLMClient, root: Path, mode: str, case: Case, result:
     result.met.setdefault(case.kind, []).append(case.met(made, "".join(answer)))
 
 
-async def run_mode(client: LLMClient, root: Path, mode: str, max_steps: int) -> ModeResult:
+async def run_mode(client: LLMClient, root: Path, mode: str, max_steps: int, grounded: bool = True) -> ModeResult:
     result = ModeResult(mode)
     started = time.perf_counter()
     for case in CASES:
-        await run_case(client, root, mode, case, result, max_steps)
+        await run_case(client, root, mode, case, result, max_steps, grounded)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -160,6 +163,7 @@ async def main() -> None:
     parser.add_argument("--vllm-url", default=None, help="a vLLM server instead")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS)
+    parser.add_argument("--no-grounding", action="store_true", help="decode paths without the workspace's entries (to compare)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N cases (for a quick check)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -172,7 +176,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with client:
             for mode in args.modes.split(","):
-                rows.append((await run_mode(client, Path(tmp), mode, args.max_steps)).row())
+                rows.append((await run_mode(client, Path(tmp), mode, args.max_steps, not args.no_grounding)).row())
                 print(f"  {mode}: done", file=sys.stderr)
     if args.json:
         print(json.dumps(rows, indent=1))

@@ -6,6 +6,7 @@ so they all run the same parts the same way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from a2ia.sandbox.policy import make_policy
 from a2ia.sandbox.support import probe
 from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.builtin import make_builtin_server
+from a2ia.tools.grounding import ground
 from a2ia.tools.mcp_config import load_servers
 from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
@@ -142,6 +144,7 @@ def _assemble(
         mode="react" if settings.react else "auto",
         fallback_window=settings.n_ctx,
         approval=policy,
+        grounding=functools.partial(ground, root=workspace.root),
         approver=approver,
     )
     return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices, sandbox)

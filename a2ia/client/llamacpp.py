@@ -225,7 +225,7 @@ class LlamaCppClient(LLMClient):
             choice = options.tool_choice
             if choice in ("auto", "required"):
                 target = self._decide(llama, prompt, tools, allow_message=choice == "auto", counted=counted)
-            else:
+            elif choice != "none":
                 target = choice
         if target is None:
             body = prompt + (_chatml.MESSAGE_PREFIX + "\n" if tools else "")
@@ -253,7 +253,7 @@ class LlamaCppClient(LLMClient):
         else:
             spec = next(t for t in tools if t.name == target)
             call_prompt = prompt + _chatml.call_prefix(target) + "\n"
-            grammar = self._grammar(json.dumps(arguments_schema(spec.input_schema)))
+            grammar = self._grammar(json.dumps(arguments_schema(spec.schema_for_decoding)))
             pieces = list(self._complete(llama, call_prompt, counted, max_tokens=MAX_CALL_TOKENS, grammar=grammar, **sampling))
             produced += len(pieces)
             arguments = "".join(p["choices"][0].get("text") or "" for p in pieces)

@@ -82,7 +82,7 @@ class ContextBudget:
         same = len(tools) == len(self._specs_counted) and all(a is b for a, b in zip(tools, self._specs_counted, strict=True))
         if not same:
             self._specs_counted = tuple(tools)
-            self._spec_tokens = self.count(json.dumps([t.model_dump(mode="json", exclude={"builtin"}) for t in tools])) if tools else 0
+            self._spec_tokens = self.count(json.dumps([t.model_dump(mode="json", exclude={"builtin", "decoding_schema"}) for t in tools])) if tools else 0
         return self._spec_tokens
 
     def _tokens(self, message: Message) -> int:

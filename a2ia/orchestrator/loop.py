@@ -76,6 +76,7 @@ class Orchestrator:
         fallback_window: int = 4096,
         approval: ApprovalPolicy | None = None,
         approver: Approver | None = None,
+        grounding: Callable[[list[ToolSpec]], list[ToolSpec]] | None = None,
     ) -> None:
         if max_steps < 1:
             raise ConfigError(f"max_steps must be at least 1, got {max_steps}")
@@ -88,6 +89,7 @@ class Orchestrator:
         self.fallback_window = fallback_window
         self.approval = approval or ApprovalPolicy()
         self.approver = approver
+        self.grounding = grounding  # narrows path arguments to what exists (tools.grounding), per step
         self.protocol: ToolProtocol | None = None
         self.budget: ContextBudget | None = None
         self._told_held_back = False
@@ -205,7 +207,9 @@ class Orchestrator:
         failing_steps = 0  # steps in a row whose every call failed
         stop: Stop | None = None
         step = 0
+        offered = specs
         for step in range(1, self.max_steps + 1):
+            specs = self.grounding(offered) if self.grounding else offered
             out = _Reply()
             async with aclosing(self._reply(session, specs, options, out)) as reply:
                 async for event in reply:

@@ -90,7 +90,7 @@ def reply_schema(tools: Sequence[ToolSpec], *, allow_final: bool = True) -> dict
     variants: list[dict[str, Any]] = [
         {
             "type": "object",
-            "properties": {"thought": thought, "action": {"const": t.name}, "action_input": arguments_schema(t.input_schema)},
+            "properties": {"thought": thought, "action": {"const": t.name}, "action_input": arguments_schema(t.schema_for_decoding)},
             "required": ["thought", "action", "action_input"],
             "additionalProperties": False,
         }
