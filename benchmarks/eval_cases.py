@@ -43,9 +43,10 @@ def names_missing_path(root: Path, tool: str, path: str | None) -> bool:
     if tool not in PATH_TOOLS or path is None:
         return False
     target = root / norm(path)
-    if tool == "write_file":
-        return not target.parent.is_dir()
-    return not target.exists()
+    try:
+        return not (target.parent.is_dir() if tool == "write_file" else target.exists())
+    except OSError:  # a name too long for the file system names nothing
+        return True
 
 
 @dataclass(frozen=True)

@@ -177,7 +177,7 @@ async def main() -> None:
         async with client:
             for mode in args.modes.split(","):
                 rows.append((await run_mode(client, Path(tmp), mode, args.max_steps, not args.no_grounding)).row())
-                print(f"  {mode}: done", file=sys.stderr)
+                print(f"  {mode}: {json.dumps(rows[-1])}", file=sys.stderr)  # kept if a later mode fails
     if args.json:
         print(json.dumps(rows, indent=1))
     else:

@@ -43,6 +43,8 @@ def test_markup_the_prompt_uses_never_reaches_the_answer() -> None:
     assert run("Me", "ssages are kept") == "Messages are kept"
     assert run(" 4") == " 4", "the model's own whitespace stays (its tokens are in the KV cache)"
     assert run("a < b") == "a < b"
+    assert run('"functions.list_dir: returned:', "\nred\ngreen") == "red\ngreen"
+    assert run("functions are useful") == "functions are useful"
 
 
 @pytest.mark.anyio

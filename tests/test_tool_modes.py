@@ -116,6 +116,9 @@ async def test_unparseable_react_reply_gets_a_corrective_message(tools: ToolRegi
     correction = client.requests[1].messages[-1]
     assert correction.role == "user" and "could not be used" in correction.content and "delete_all" in correction.content
     assert answer(events) == "It is a demo project."
+    # A retry samples differently: the same greedy decoding would give the same reply again.
+    first, retry = client.requests[0].options, client.requests[1].options
+    assert (first.temperature or 0.0) < retry.temperature
 
 
 async def test_corrections_are_bounded_and_nothing_is_lost(tools: ToolRegistry) -> None:

@@ -15,8 +15,10 @@ of a ``message:`` reply to nothing.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 
+from a2ia.client._schema import argument_summary
 from a2ia.types import Message, ToolCall, ToolSpec
 
 IM_START = "<|im_start|>"
@@ -34,18 +36,10 @@ def is_chatml(chat_template: str | None) -> bool:
     return bool(chat_template) and IM_START in chat_template  # type: ignore[operator]
 
 
-def _argument(name: str, schema: dict, required: bool) -> str:
-    kind = schema.get("type") or next((o.get("type") for o in schema.get("anyOf", ()) if o.get("type") != "null"), None)
-    detail = ", ".join(x for x in (kind if isinstance(kind, str) else None, None if required else "optional") if x)
-    return f"{name} ({detail})" if detail else name
-
-
 def tool_line(spec: ToolSpec) -> str:
     """One line per tool: its name, purpose and argument names. The schema itself is not shown:
     the engine decodes the arguments under it (a grammar), so the model needs only the gist."""
-    schema = spec.input_schema or {}
-    required = set(schema.get("required", ()))
-    arguments = ", ".join(_argument(n, p if isinstance(p, dict) else {}, n in required) for n, p in schema.get("properties", {}).items())
+    arguments = argument_summary(spec.input_schema)
     description = " ".join((spec.description or "").split())
     return f"{call_prefix(spec.name)} {description}" + (f" Arguments: {arguments}." if arguments else "")
 
@@ -54,8 +48,8 @@ def tools_block(tools: Sequence[ToolSpec]) -> str:
     listing = "\n".join(tool_line(t) for t in tools)
     return (
         f"You can call these functions:\n{listing}\n\n"
-        f'Begin your reply with "{MESSAGE_PREFIX}" to answer in words, or with "functions.<name>:" '
-        "and the arguments as a JSON object to call one function. "
+        f'Answer with "{MESSAGE_PREFIX}" and your reply. Only when you need a file or a command, '
+        'reply with "functions.<name>:" and the arguments as a JSON object instead. '
         "Its result comes back in a message from 'tool'."
     )
 
@@ -102,33 +96,40 @@ def render(messages: Sequence[Message], tools: Sequence[ToolSpec], written: Mapp
     return "".join(out)
 
 
-MARKUP_OPENERS = (MESSAGE_PREFIX, "<message>", "Message:")
+MARKUP_OPENER = re.compile(
+    r"""\s*["'`]?(?:message:|Message:|<message>|functions\.[\w.-]{1,64}:(?:\s*returned:)?)\s*"""
+)
+MARKUP_STARTS = ("message:", "Message:", "<message>", "functions.")
 MARKUP_CLOSER = "</message>"
+HOLD_LIMIT = 80  # an opener is short: past this many characters, the text is the answer
+
+
+def _could_open(text: str) -> bool:
+    """Whether ``text`` (stripped) may still grow into an opener."""
+    bare = text.lstrip("\"'`")
+    if any(o.startswith(bare) for o in MARKUP_STARTS):
+        return True
+    return bare.startswith("functions.") and ":" not in bare and len(bare) < HOLD_LIMIT
 
 
 class AnswerMarkup:
-    """Keeps the prompt's own markup out of an answer: a ``message:`` or ``<message>`` the model
-    writes again at the start, and a ``</message>`` anywhere. Text that could still turn out to
-    be markup is held until it is known."""
+    """Keeps the prompt's own markup out of an answer: a ``message:``, ``<message>`` or
+    ``functions.<name>: returned:`` the model writes again at the start, and a ``</message>``
+    anywhere. Text that could still turn out to be markup is held until it is known."""
 
     def __init__(self) -> None:
         self.held = ""
         self.started = False
-        self.opened = False
 
     def feed(self, text: str) -> str:
         self.held += text
         if not self.started:
             # Only markup is taken away: text the model wrote stays as written (whitespace too),
             # so the history repeats its tokens and the KV cache stays valid.
-            stripped = self.held.lstrip()
-            for opener in MARKUP_OPENERS:
-                if stripped.startswith(opener):
-                    stripped = stripped[len(opener):]
-                    self.opened = True
-            if self.opened:  # the line break after an opener is markup too
-                self.held = stripped = stripped.lstrip()
-            if not stripped or any(o.startswith(stripped) for o in MARKUP_OPENERS):
+            while (match := MARKUP_OPENER.match(self.held)) and match.end() < len(self.held):
+                self.held = self.held[match.end():]
+            stripped = self.held.strip()
+            if not stripped or _could_open(stripped) or MARKUP_OPENER.fullmatch(self.held):
                 return ""
             self.started = True
         self.held = self.held.replace(MARKUP_CLOSER, "")
@@ -138,4 +139,6 @@ class AnswerMarkup:
 
     def finish(self) -> str:
         rest, self.held = self.held, ""
+        if not self.started and MARKUP_OPENER.fullmatch(rest):
+            return ""
         return rest

@@ -14,6 +14,15 @@ later turns). Restricting each step to the next token of a still-possible altern
 
 The restriction is a logits processor on ``Llama.generate`` (greedy: the decision is not left
 to sampling noise).
+
+**When the model is unsure, it answers.** A small model puts almost no probability on either
+marker (it would rather start "The…"), so comparing the two is a coin toss that turned
+"Name three colors." into a ``list_dir``. Measured on SmolLM2-135M over a held-back set of
+16 prompts (8 needing a tool, 8 not; none of them in the evaluation), the log-probability of
+``functions`` over ``message`` was 0.1–2.2 for the prompts needing no tool (one outlier: 4.8)
+and 3.7–7.5 for those needing one. So a call is chosen only when the model prefers it by
+``CALL_MARGIN`` nats, or when it puts most of its probability on a call outright
+(``CALL_CERTAIN``, the case of a larger model that knows what it wants).
 """
 
 from __future__ import annotations
@@ -40,8 +49,15 @@ def alternative_tokens(llama: Any, texts: Sequence[str]) -> list[list[int]] | No
     return out
 
 
-def choose(llama: Any, prompt: list[int], alternatives: list[list[int]]) -> int:
-    """The index of the alternative the model starts with, greedily, token by token."""
+CALL_MARGIN = 3.5
+CALL_CERTAIN = 0.5
+
+
+def choose(llama: Any, prompt: list[int], alternatives: list[list[int]], answer: int | None = None) -> int:
+    """The index of the alternative the model starts with, greedily, token by token.
+
+    ``answer``: the index of the answer alternative; the first step then calls only on a clear
+    preference (see the module's docstring)."""
     import numpy as np
     from llama_cpp import LogitsProcessorList
 
@@ -54,6 +70,16 @@ def choose(llama: Any, prompt: list[int], alternatives: list[list[int]]) -> int:
     def only_next_tokens(_ids: Any, scores: Any) -> Any:
         n = len(chosen)
         allowed = [alternatives[i][n] for i in alive() if len(alternatives[i]) > n]
+        if n == 0 and answer is not None:
+            answer_token = alternatives[answer][0]
+            call_tokens = [t for t in allowed if t != answer_token]
+            if call_tokens:
+                top = float(np.max(scores))
+                log_total = top + float(np.log(np.sum(np.exp(scores - top))))
+                best_call = float(np.max(scores[call_tokens]))
+                margin = best_call - float(scores[answer_token])
+                if margin < CALL_MARGIN and best_call - log_total < np.log(CALL_CERTAIN):
+                    allowed = [answer_token]
         masked = np.full_like(scores, -np.inf)
         masked[allowed] = scores[allowed]
         return masked

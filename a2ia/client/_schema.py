@@ -38,3 +38,18 @@ def arguments_schema(input_schema: dict[str, Any] | None, max_length: int = DEFA
     if schema.get("type", "object") == "object" and "properties" not in schema:
         schema = {**schema, "type": "object", "properties": {}}
     return schema
+
+
+def _argument(name: str, schema: dict[str, Any], required: bool) -> str:
+    kind = schema.get("type") or next((o.get("type") for o in schema.get("anyOf", ()) if o.get("type") != "null"), None)
+    detail = ", ".join(x for x in (kind if isinstance(kind, str) else None, None if required else "optional") if x)
+    return f"{name} ({detail})" if detail else name
+
+
+def argument_summary(input_schema: dict[str, Any] | None) -> str:
+    """A tool's arguments in a few words (``path (string), limit (integer, optional)``): what a
+    prompt shows where decoding is constrained by the schema itself."""
+    schema = input_schema or {}
+    required = set(schema.get("required", ()))
+    properties = schema.get("properties") or {}
+    return ", ".join(_argument(n, p if isinstance(p, dict) else {}, n in required) for n, p in properties.items())

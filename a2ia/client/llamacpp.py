@@ -327,7 +327,8 @@ class LlamaCppClient(LLMClient):
         needed = len(tokens) + max(len(a) for a in alternatives)
         if needed >= self.n_ctx:
             raise self._overflow(f"the prompt needs {needed} tokens")
-        return targets[_decision.choose(llama, tokens, alternatives)]
+        answer = len(targets) - 1 if allow_message else None
+        return targets[_decision.choose(llama, tokens, alternatives, answer=answer)]
 
     def _decide_by_grammar(
         self, llama: Any, prompt: str, tools: list[ToolSpec], texts: list[str], counted: list[int]

@@ -30,6 +30,16 @@ from a2ia.types import (
 )
 
 MAX_CORRECTIONS = 2
+RETRY_TEMPERATURES = (0.5, 0.8)  # by retry; the greedy first try repeated itself on every retry
+
+
+def retry_options(options: ChatOptions, retry: int) -> ChatOptions:
+    """A corrective retry samples differently (more temperature, another seed): the same greedy
+    decoding of nearly the same prompt gives the same unusable reply (measured: three times
+    to the token cap in constrained mode)."""
+    temperature = max(options.temperature or 0.0, RETRY_TEMPERATURES[min(retry, len(RETRY_TEMPERATURES)) - 1])
+    seed = None if options.seed is None else options.seed + retry
+    return options.model_copy(update={"temperature": temperature, "seed": seed})
 _MARKERS = ("Action:", "Final Answer:")
 
 
@@ -110,6 +120,7 @@ class ReActTools(ToolProtocol):
                     break
                 yield Notice(text=f"the model's reply could not be used ({exc}); asking it again")
                 request = [*request, Message(role="assistant", content=raw), react.corrective_message(str(exc), constrained=self.constrained)]
+                step_options = retry_options(step_options, attempt + 1)
                 continue
             if streamer is None and step.thought:
                 yield ReasoningDelta(text=step.thought)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from a2ia.client._schema import arguments_schema
+from a2ia.client._schema import argument_summary, arguments_schema
 from a2ia.types import Message, ToolSpec
 
 OBSERVATION = "Observation:"
@@ -71,11 +71,18 @@ class ReActFinal:
 ReActStep = ReActAction | ReActFinal
 
 
+def _tool_line(tool: ToolSpec, *, constrained: bool) -> str:
+    """Constrained, the schema is in the decoding, so a line per tool says enough; free text
+    has only the prompt to learn the arguments from."""
+    description = " ".join((tool.description or "(no description)").split())
+    if constrained:
+        arguments = argument_summary(tool.input_schema)
+        return f"- {tool.name}: {description}" + (f" Arguments: {arguments}." if arguments else "")
+    return f"- {tool.name}: {description}\n  arguments (JSON schema): {json.dumps(tool.input_schema)}"
+
+
 def instructions(tools: Sequence[ToolSpec], *, constrained: bool) -> str:
-    listing = "\n".join(
-        f"- {t.name}: {t.description or '(no description)'}\n  arguments (JSON schema): {json.dumps(t.input_schema)}"
-        for t in tools
-    )
+    listing = "\n".join(_tool_line(t, constrained=constrained) for t in tools)
     names = ", ".join(t.name for t in tools)
     fmt = (JSON_FORMAT if constrained else FREE_FORMAT).format(names=names)
     return f"You can use these tools:\n\n{listing}\n\n{fmt}"
