@@ -20,7 +20,7 @@ from a2ia.orchestrator.session import Session
 from a2ia.tools.builtin import make_builtin_server
 from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
-from a2ia.types import Message, TextDelta
+from a2ia.types import Done, Message, TextDelta
 
 
 def test_a_looping_tail_is_cut_after_its_first_copy() -> None:
@@ -59,6 +59,24 @@ async def test_a_reply_that_loops_is_cut_with_a_notice(workspace: Path) -> None:
     assert any(isinstance(e, Notice) and "repeating itself" in e.text for e in events)
     saved = session.messages[-1].content
     assert saved.startswith("The sum: 2+2") and saved.count("2+2") == 1, "one copy of the loop's unit is kept"
+    assert shown.startswith(saved), "what is kept was shown"
+
+
+@pytest.mark.anyio
+async def test_a_loop_that_arrives_in_one_piece_still_shows_its_first_copy(workspace: Path) -> None:
+    """A client that holds text back (the markup filter) can hand over a whole loop at once."""
+    class OnePiece(ScriptedClient):
+        async def _stream(self, messages, tools, options):
+            self.requests.append(None)
+            yield TextDelta(text="Hello! " * 40)
+            yield Done(finish_reason="length")
+
+    client = OnePiece([])
+    async with ToolRegistry() as tools:
+        await tools.add_server("a2ia", make_builtin_server(Workspace(workspace)))
+        events = [e async for e in Orchestrator(client, tools).run(Session(), "Say hello.")]
+    shown = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert shown.strip() == "Hello!"
     assert isinstance(events[-1], TurnDone)
 
 

@@ -157,9 +157,11 @@ WRITE_REPLY = {"tool": "write_file", "arguments": {"path": "out.txt", "content":
 
 
 def test_cli_without_a_tty_refuses_with_exit_5_and_says_how(workspace: Path) -> None:
+    """The model is not offered write_file (one line says so); one that names it anyway is refused."""
     result = a2ia("-p", "write", workspace=workspace, env=write_script(WRITE_REPLY, "done"))
     assert result.returncode == 5
     err = result.stderr.decode()
+    assert "not offering write_file, edit_file, run_shell to the model" in err
     assert "write_file needs approval" in err and "--yes" in err
     assert not (workspace / "out.txt").exists()
 

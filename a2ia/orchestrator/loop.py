@@ -166,6 +166,9 @@ class Orchestrator:
                     async for event in reply:
                         if isinstance(event, TextDelta):
                             if (cut := guard.feed(event.text)) is not None:
+                                shown = len(guard.text) - len(event.text)
+                                if cut > shown:  # what of the kept text this delta still brings
+                                    yield TextDelta(text=guard.text[shown:cut])
                                 out.text = [guard.text[:cut]]  # the generation stops as the stream closes
                                 yield Notice(level="warning", text="the reply kept repeating itself; it was cut there")
                                 return
