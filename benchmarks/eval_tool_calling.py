@@ -57,6 +57,7 @@ class ModeResult:
     answered: int = 0
     calls: int = 0
     missing_path_calls: int = 0
+    no_tool_without_call: int = 0
     tool_errors: int = 0
     met: dict[str, list[bool]] = field(default_factory=dict)
     prompt_tokens: list[int] = field(default_factory=list)
@@ -72,6 +73,7 @@ class ModeResult:
             "by_kind": {k: f"{sum(self.met.get(k, []))}/{len(self.met.get(k, []))}" for k in KINDS},
             "calls": self.calls,
             "missing_path_calls": self.missing_path_calls,
+            "no_tool_without_call": f"{self.no_tool_without_call}/{len(self.met.get('no-tool', []))}",
             "tool_errors_per_turn": round(self.tool_errors / max(self.turns, 1), 2),
             "prompt_tokens_median": int(statistics.median(self.prompt_tokens)) if self.prompt_tokens else None,
             "seconds": round(self.seconds, 1),
@@ -119,6 +121,7 @@ async def run_case(client: LLMClient, root: Path, mode: str, case: Case, result:
             elif isinstance(event, TurnFailed):
                 result.failures.append(f"{case.prompt}: {event.reason}")
     result.turns += 1
+    result.no_tool_without_call += case.kind == "no-tool" and not made
     result.met.setdefault(case.kind, []).append(case.met(made, "".join(answer)))
 
 
@@ -148,11 +151,11 @@ def make_client(args: argparse.Namespace) -> tuple[LLMClient, str]:
 
 
 def print_table(rows: list[dict]) -> None:
-    print("| mode | answered | accuracy | " + " | ".join(KINDS) + " | missing-path calls | tool errors/turn | prompt tokens | time |")
-    print("| --- " * (len(KINDS) + 8) + "|")
+    print("| mode | answered | accuracy | " + " | ".join(KINDS) + " | no tool, no call | missing-path calls | tool errors/turn | prompt tokens | time |")
+    print("| --- " * (len(KINDS) + 9) + "|")
     for r in rows:
         kinds = " | ".join(r["by_kind"][k] for k in KINDS)
-        print(f"| {r['mode']} | {r['answered']} | {r['accuracy']:.0%} | {kinds} | {r['missing_path_calls']} "
+        print(f"| {r['mode']} | {r['answered']} | {r['accuracy']:.0%} | {kinds} | {r['no_tool_without_call']} | {r['missing_path_calls']} "
               f"| {r['tool_errors_per_turn']} | {r['prompt_tokens_median']} | {r['seconds']} s |")
 
 

@@ -49,6 +49,7 @@ from a2ia.types import Capabilities, ChatOptions, Message, StreamEvent, ToolSpec
 
 DEFAULT_MAX_TOKENS = 1024
 MAX_CALL_TOKENS = 512
+FREE_TEXT_REPEAT_PENALTY = 1.1
 REMEMBERED_CALLS = 256
 
 
@@ -233,12 +234,16 @@ class LlamaCppClient(LLMClient):
             if options.json_schema is not None:
                 sampling["grammar"] = self._grammar(json.dumps(bound_strings(options.json_schema)))
             markup = _chatml.AnswerMarkup() if options.json_schema is None else None
+            # Free text gets llama.cpp's usual repeat penalty (its server and chat handlers use
+            # 1.1; the library's completion default is 1.0); JSON under a grammar does not.
+            penalty = FREE_TEXT_REPEAT_PENALTY if options.json_schema is None else 1.0
             for piece in self._complete(
                 llama,
                 body,
                 counted,
                 max_tokens=options.max_tokens or DEFAULT_MAX_TOKENS,
                 stop=[*_chatml.STOP, *options.stop],
+                repeat_penalty=penalty,
                 **sampling,
             ):
                 produced += 1

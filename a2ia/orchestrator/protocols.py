@@ -142,7 +142,12 @@ class ReActTools(ToolProtocol):
 
 
     async def answer(self, client, messages, tools, options):
-        """No tools: the history as plain turns; a ``Final Answer:`` or a bare reply is the answer."""
+        """No tools. Constrained: the schema admits only ``{"thought", "final_answer"}``. Free:
+        the history as plain turns; a ``Final Answer:`` or a bare reply is the answer."""
+        if self.constrained:
+            async for event in self._constrained_answer(client, messages, tools, options):
+                yield event
+            return
         streamer = _FreeTextStreamer()
         text: list[str] = []
         async with aclosing(client.stream(react.render_plain(messages), (), options)) as events:
@@ -158,6 +163,30 @@ class ReActTools(ToolProtocol):
                 yield TextDelta(text=rest)
         elif streamer.section is None and "".join(text).strip():
             yield TextDelta(text="".join(text).strip())
+        yield Done(finish_reason="stop")
+
+
+    async def _constrained_answer(self, client, messages, tools, options):
+        request = react.render_history(messages, tools, constrained=True)
+        final = options.model_copy(update={
+            "tool_choice": "none", "json_schema": react.reply_schema([], allow_final=True),
+            "max_tokens": max(options.max_tokens or 0, react.CONSTRAINED_MIN_TOKENS),
+        })
+        text: list[str] = []
+        async with aclosing(client.stream(request, (), final)) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    text.append(event.text)
+                elif not isinstance(event, Done):
+                    yield event
+        try:
+            step = react.parse_json("".join(text), [])
+        except react.ReActParseError:
+            step = None
+        if isinstance(step, react.ReActFinal) and step.answer.strip():
+            if step.thought:
+                yield ReasoningDelta(text=step.thought)
+            yield TextDelta(text=step.answer)
         yield Done(finish_reason="stop")
 
 
