@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     n_ctx: int = Field(default=8192, ge=512)
     seed: int = 0
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, ge=1)
+    """Tokens a reply may have (``A2IA_MAX_TOKENS``); unset, the backend's own limit (1,024 embedded)."""
     debug: bool = False
 
 

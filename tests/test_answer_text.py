@@ -30,6 +30,7 @@ def test_a_looping_tail_is_cut_after_its_first_copy() -> None:
     assert loop_start("The answer is 4. It is four. " * 2) is None, "a sentence said twice is not a loop"
     assert loop_start("| --- " * 12) is None, "a table rule is not a loop"
     assert loop_start("." * 400) is None, "a unit without a letter or digit is not a loop"
+    assert loop_start("y" * 4000) is None, "one character over and over is not a phrase loop"
     assert loop_start("- red\n- green\n- blue\n" * 3) is None, "short runs stay"
 
 

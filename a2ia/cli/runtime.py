@@ -140,7 +140,7 @@ def _assemble(
         tools,
         system_prompt=DEFAULT_SYSTEM_PROMPT.format(root=workspace.root),
         max_steps=settings.max_steps,
-        options=ChatOptions(temperature=settings.temperature, seed=settings.seed),
+        options=ChatOptions(temperature=settings.temperature, seed=settings.seed, max_tokens=settings.max_tokens),
         mode="react" if settings.react else "auto",
         fallback_window=settings.n_ctx,
         approval=policy,

@@ -4,8 +4,9 @@ Small models under greedy or low-temperature sampling fall into loops. A reply's
 periodic with period ``L`` exactly when ``tail[L:] == tail[:-L]``: one slice comparison per
 candidate period, so the check is cheap enough to run as the text streams. A loop is a tail
 of at least ``MIN_SPAN`` characters made of one unit of ``MIN_UNIT``..``MAX_UNIT`` characters
-repeated at least ``MIN_REPEATS`` times; short units (``....``, ``ha ha``) and short runs
-(a table's ``| --- | --- |``) are left alone.
+repeated at least ``MIN_REPEATS`` times; units without a letter or digit (``....``), one
+character over and over (``yyyy``: a long token, not a phrase), short units (``ha ha``) and
+short runs (a table's ``| --- | --- |``) are left alone.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ def loop_start(text: str) -> int | None:
         tail = text[-span:]
         if tail[unit:] != tail[:-unit]:
             continue
-        if not any(c.isalnum() for c in tail[:unit]):
-            continue
+        if not any(c.isalnum() for c in tail[:unit]) or len(set(tail[:unit])) == 1:
+            continue  # punctuation runs and one character over and over are not a phrase loop
         start = len(text) - span
         while start > 0 and text[start - 1] == text[start - 1 + unit]:
             start -= 1

@@ -8,6 +8,7 @@ processes; 16 real CLI processes against one real ``llama_cpp.server``.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tracemalloc
@@ -65,6 +66,10 @@ async def test_a_thousand_turns_complete_saved_with_bounded_memory(workspace: Pa
     assert per_turn < 20_000, f"memory grows {per_turn:.0f} bytes a turn (the messages themselves are ~700)"
 
 
+async def _never_asked(request):
+    raise AssertionError(f"the allow rule covers {request.call.name}; nothing should be asked")
+
+
 async def test_two_hundred_tools_over_ten_servers(workspace: Path, tmp_path: Path) -> None:
     servers = {f"s{i}": StdioServer(command=sys.executable, args=(str(MANY_TOOLS), f"s{i}", "20")) for i in range(10)}
     async with ToolRegistry(log_dir=tmp_path) as registry:
@@ -74,7 +79,8 @@ async def test_two_hundred_tools_over_ten_servers(workspace: Path, tmp_path: Pat
         assert len(specs) == 208 and len({s.name for s in specs}) == 208
         client = ScriptedClient([ToolCall(id="x", name="s9_tool_19", arguments={"text": "hi", "times": 2}), "done"])
         policy = ApprovalPolicy(allow=["s9/*"])  # another server's tool: it would ask first
-        events = [e async for e in Orchestrator(client, registry, approval=policy).run(Session(), "use the last tool")]
+        orchestrator = Orchestrator(client, registry, approval=policy, approver=_never_asked)  # someone to ask: all 208 offered
+        events = [e async for e in orchestrator.run(Session(), "use the last tool")]
         assert len(client.requests[0].tools) == 208
     results = [e.result for e in events if type(e).__name__ == "ToolFinished"]
     assert [r.content for r in results] == ["s9.19: hi hi"]
@@ -83,7 +89,10 @@ async def test_two_hundred_tools_over_ten_servers(workspace: Path, tmp_path: Pat
 def test_sixteen_one_shot_runs_at_once_against_one_server(openai_server: str, workspace: Path) -> None:
     argv = [A2IA_CLI, "--backend", "openai", "--base-url", openai_server, "-C", str(workspace),
             "--max-steps", "2", "-p", "Say hello."]
-    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(16)]
+    # Replies of at most 64 tokens: the point is 16 processes at once, not how long the 135M model
+    # talks once it is switched to ReAct (this server sends nothing when offered tools).
+    env = {**os.environ, "A2IA_MAX_TOKENS": "64"}
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(16)]
     outcomes = [(p.communicate(timeout=600)[1], p.returncode) for p in procs]
     for err, code in outcomes:
         assert code in (0, 4), err  # 4: the 135M model used its steps on tools; the run still completed
