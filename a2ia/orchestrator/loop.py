@@ -62,6 +62,10 @@ class _Reply:
     calls: list[ToolCall] = field(default_factory=list)
     usage: bool = False  # the server said how many tokens it used (an empty stream says nothing)
 
+    @property
+    def content(self) -> str:
+        return "".join(self.text)
+
 
 class Orchestrator:
     def __init__(
@@ -140,6 +144,12 @@ class Orchestrator:
     def _may_switch(self) -> bool:
         return self.mode == "auto" and isinstance(self.protocol, NativeTools)
 
+    async def _switch_to_react(self, reason: str) -> Notice:
+        """The session goes on in ReAct (the backend cannot do tools natively after all)."""
+        caps = await self.client.capabilities()
+        self.protocol = ReActTools(constrained=caps.constrained_decoding)
+        return Notice(level="warning", text=f"{reason}; switching to {self.protocol.name} prompting")
+
     def _offered(self, specs: list[ToolSpec]) -> tuple[list[ToolSpec], list[str]]:
         """The tools offered to the model, and those held back: with nobody to approve (a script),
         a tool that could only run after a person's yes is not offered at all."""
@@ -184,10 +194,7 @@ class Orchestrator:
             except ToolsNotSupported as exc:
                 if out.text or out.calls or not self._may_switch():
                     raise
-                caps = await self.client.capabilities()
-                self.protocol = ReActTools(constrained=caps.constrained_decoding)
-                reason = exc.message.split(": ", 1)[0]
-                yield Notice(level="warning", text=f"{reason}; switching to {self.protocol.name} prompting")
+                yield await self._switch_to_react(exc.message.split(": ", 1)[0])
 
     async def _answer_without_tools(self, session: Session, specs: list[ToolSpec], options: ChatOptions,
                                     out: _Reply) -> AsyncIterator[Event]:
@@ -217,27 +224,25 @@ class Orchestrator:
             async with aclosing(self._reply(session, specs, options, out)) as reply:
                 async for event in reply:
                     yield event
-            if not out.calls and not "".join(out.text).strip() and not out.usage and specs and self._may_switch():
+            if not out.calls and not out.content.strip() and not out.usage and specs and self._may_switch():
                 # Nothing at all, not even usage, when offered tools: a server whose tool handler
                 # cannot stream (llama_cpp.server's chatml-function-calling). ReAct works there.
-                caps = await self.client.capabilities()
-                self.protocol = ReActTools(constrained=caps.constrained_decoding)
-                yield Notice(level="warning", text=f"the server sent an empty reply when offered tools; switching to {self.protocol.name} prompting")
+                yield await self._switch_to_react("the server sent an empty reply when offered tools")
                 out = _Reply()
                 async with aclosing(self._reply(session, specs, options, out)) as reply:
                     async for event in reply:
                         yield event
-            if not out.calls and not "".join(out.text).strip():
+            if not out.calls and not out.content.strip():
                 # An empty reply is never a silent success: once more, without tools.
                 yield Notice(level="warning", text="the model sent an empty reply; asking it again without tools")
                 out = _Reply()
                 async with aclosing(self._answer_without_tools(session, specs, options, out)) as reply:
                     async for event in reply:
                         yield event
-                if not "".join(out.text).strip():
+                if not out.content.strip():
                     yield TurnFailed(reason="empty_reply", message="the model sent an empty reply twice", hint=EMPTY_REPLY)
                     return
-            session.append(Message(role="assistant", content="".join(out.text), tool_calls=tuple(out.calls)))
+            session.append(Message(role="assistant", content=out.content, tool_calls=tuple(out.calls)))
             if not out.calls:
                 yield TurnDone(steps=step)
                 return
@@ -270,8 +275,8 @@ class Orchestrator:
         async with aclosing(self._answer_without_tools(session, specs, options, out)) as reply:
             async for event in reply:
                 yield event
-        if "".join(out.text).strip():
-            session.append(Message(role="assistant", content="".join(out.text)))
+        if out.content.strip():
+            session.append(Message(role="assistant", content=out.content))
             yield TurnDone(steps=step + 1)
             return
         yield TurnFailed(reason=stop.reason, message=stop.message, hint=stop.hint)
