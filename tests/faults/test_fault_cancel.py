@@ -147,6 +147,9 @@ def test_sigint_to_the_one_shot_cli(during: str, model_server, workspace: Path, 
         proc = subprocess.Popen(
             a2ia_argv("--backend", "openai", "--base-url", model_server.url, "-C", str(workspace), "--yolo", "--sandbox", "off", "-p", prompt),
             stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+            # A shell's background job ignores SIGINT and its children inherit that; give the
+            # CLI the default a person's terminal gives it, however the tests were started.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             if during == "generation":
