@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from a2ia.client._schema import argument_summary
+from a2ia.client._text_calls import partial_suffix
 from a2ia.types import Message, ToolCall, ToolSpec
 
 IM_START = "<|im_start|>"
@@ -133,7 +134,7 @@ class AnswerMarkup:
                 return ""
             self.started = True
         self.held = self.held.replace(MARKUP_CLOSER, "")
-        keep = next((n for n in range(len(MARKUP_CLOSER) - 1, 0, -1) if self.held.endswith(MARKUP_CLOSER[:n])), 0)
+        keep = partial_suffix(self.held, MARKUP_CLOSER)
         out, self.held = self.held[: len(self.held) - keep], self.held[len(self.held) - keep :]
         return out
 

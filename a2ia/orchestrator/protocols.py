@@ -40,6 +40,8 @@ def retry_options(options: ChatOptions, retry: int) -> ChatOptions:
     temperature = max(options.temperature or 0.0, RETRY_TEMPERATURES[min(retry, len(RETRY_TEMPERATURES)) - 1])
     seed = None if options.seed is None else options.seed + retry
     return options.model_copy(update={"temperature": temperature, "seed": seed})
+
+
 _MARKERS = ("Action:", "Final Answer:")
 
 
@@ -140,7 +142,6 @@ class ReActTools(ToolProtocol):
             yield usage
         yield Done(finish_reason="stop")
 
-
     async def answer(self, client, messages, tools, options):
         """No tools. Constrained: the schema admits only ``{"thought", "final_answer"}``. Free:
         the history as plain turns; a ``Final Answer:`` or a bare reply is the answer."""
@@ -164,7 +165,6 @@ class ReActTools(ToolProtocol):
         elif streamer.section is None and "".join(text).strip():
             yield TextDelta(text="".join(text).strip())
         yield Done(finish_reason="stop")
-
 
     async def _constrained_answer(self, client, messages, tools, options):
         request = react.render_history(messages, tools, constrained=True)
