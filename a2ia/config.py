@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     def _split_args(cls, value: Any) -> Any:
         return tuple(shlex.split(value)) if isinstance(value, str) else value
 
+    chat_template_file: Path | None = Field(
+        default=None,
+        description="embedded engine: a Jinja chat template to use instead of the model's own (as llama.cpp's --chat-template-file)",
+    )
     n_ctx: int = Field(default=8192, ge=512)
     seed: int = 0
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)
@@ -94,7 +98,7 @@ class Settings(BaseSettings):
 
 
 NOT_IN_FILES = frozenset({"trust", "project_trusted"})
-NOT_IN_PROJECT_FILES = frozenset({"workspace", "mcp_config"})
+NOT_IN_PROJECT_FILES = frozenset({"workspace", "mcp_config", "chat_template_file"})
 
 
 def user_settings_file() -> Path:

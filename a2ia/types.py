@@ -114,6 +114,9 @@ class Capabilities(Record):
     model_id: str
     thinking: bool = False
     vision: bool = False
+    tool_format: str | None = None
+    """The syntax the model is prompted to call tools in, where the client chooses it (the
+    embedded engine: a family's own, ``functions`` or ``react``; see ``client._tool_formats``)."""
 
 
 # --- stream events: what LLMClient.stream yields -------------------------------------------

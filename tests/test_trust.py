@@ -107,8 +107,9 @@ def test_a_broken_store_counts_as_not_trusted_and_is_never_overwritten(tmp_path:
     assert store_path().read_bytes() == before
 
 
-def test_project_files_cannot_trust_themselves_move_the_workspace_or_add_server_files(tmp_path: Path) -> None:
-    for line in ('trust = true', 'workspace = "/"', 'mcp_config = "/tmp/evil.json"', 'project_trusted = true'):
+def test_project_files_cannot_trust_themselves_move_the_workspace_add_server_files_or_swap_the_template(tmp_path: Path) -> None:
+    lines = ('trust = true', 'workspace = "/"', 'mcp_config = "/tmp/evil.json"', 'project_trusted = true', 'chat_template_file = "/etc/passwd"')
+    for line in lines:
         root = tmp_path / str(abs(hash(line)))
         (root / ".a2ia").mkdir(parents=True)
         (root / ".a2ia" / "config.toml").write_text(line + "\n")

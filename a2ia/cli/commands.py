@@ -51,7 +51,8 @@ async def _tools(agent: Agent, settings: Settings, arg: str) -> Outcome:
 async def _model(agent: Agent, settings: Settings, arg: str) -> Outcome:
     caps = await agent.client.capabilities()
     window = f"{caps.context_length:,} tokens" if caps.context_length else "unknown"
-    text = f"model {caps.model_id} (context {window}; native tools {'yes' if caps.native_tools else 'no'})"
+    native = ("yes" + (f", {caps.tool_format} syntax" if caps.tool_format else "")) if caps.native_tools else "no"
+    text = f"model {caps.model_id} (context {window}; native tools {native})"
     if arg:
         text += f"\nto switch, start again with --model {arg}"
     return Outcome(text)

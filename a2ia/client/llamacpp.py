@@ -4,15 +4,17 @@ Generation is blocking, so it runs in a worker thread (``_thread_stream``) and h
 OpenAI-shaped chunks to the event loop, where the shared ``ChunkAccumulator`` turns them into
 ``StreamEvent``s, exactly as for a server backend.
 
-Tool calls (ChatML models, see ``_chatml`` for the prompt convention):
+Tool calls, in the syntax the model knows best (``capabilities().tool_format``):
 
-* ``tool_choice="auto"``: the reply's first words are restricted to ``message:`` or
-  ``functions.<name>:`` (token by token, see ``_decision``; a grammar where the tokenizer does
-  not allow that), so the model decides between answering and calling one offered tool.
-  An answer then streams freely; a call's arguments are generated under a JSON-schema grammar
-  from the tool's input schema, so they always parse and fit the schema.
-* ``"required"``: the same, without the ``message:`` alternative.
-* a tool's name: straight to that tool's arguments.
+* the family's own (``_native_calls``, ``_tool_formats``): where the GGUF's chat template renders
+  tools in a syntax a2ia knows (Qwen's ``<tool_call>``, Qwen3-Coder's XML, Llama 3's JSON,
+  Mistral's ``[TOOL_CALLS]``), the prompt is that template and a call opens as it was trained;
+* ``functions.<name>:`` (``_functions_calls``, ``_chatml``): ChatML models whose template renders
+  no tools (SmolLM2's), decided token by token between answering and calling;
+* ReAct, driven by the orchestrator: any other template (``_generate_with_template``).
+
+Either way a call's arguments are generated under a JSON-schema grammar from the tool's
+decoding schema (grounded paths included), so they always parse and fit it.
 
 One call per reply: the orchestrator's loop gives the model another step for the next one.
 
@@ -30,7 +32,6 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import aclosing
@@ -39,9 +40,12 @@ from typing import Any
 
 import anyio
 
-from a2ia.client import _chatml, _decision, _kv_prefix
+from a2ia.client import _chatml, _kv_prefix, _tool_formats
 from a2ia.client._accumulate import ChunkAccumulator
-from a2ia.client._schema import arguments_schema, bound_strings
+from a2ia.client._functions_calls import FunctionsCalls
+from a2ia.client._native_calls import NativeCalls
+from a2ia.client._schema import bound_strings
+from a2ia.client._template import ChatTemplate
 from a2ia.client._thread_stream import iterate_in_thread
 from a2ia.client.base import LLMClient
 from a2ia.errors import BackendUnavailable, ConfigError, ContextOverflow
@@ -53,10 +57,6 @@ FREE_TEXT_REPEAT_PENALTY = 1.1
 REMEMBERED_CALLS = 256
 
 
-def _chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
-    return {"choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
-
-
 class LlamaCppClient(LLMClient):
     def __init__(
         self,
@@ -66,8 +66,12 @@ class LlamaCppClient(LLMClient):
         seed: int = 0,
         n_threads: int | None = None,
         default_temperature: float = 0.2,
+        chat_template: str | None = None,
     ) -> None:
+        """``chat_template``: Jinja text to use instead of the GGUF's own (its
+        ``tokenizer.chat_template``), as llama.cpp's ``--chat-template-file``."""
         self.model_path = Path(model_path)
+        self.chat_template = chat_template
         self.n_ctx = n_ctx
         self.seed = seed
         self.n_threads = n_threads
@@ -76,6 +80,7 @@ class LlamaCppClient(LLMClient):
         self._lock = threading.Lock()
         self._load_lock = anyio.Lock()
         self._chatml = False
+        self._native: tuple[_tool_formats.ToolFormat, ChatTemplate] | None = None  # the family's own tool syntax
         # call id -> its arguments as the model wrote them, so the next prompt repeats that text
         # (and its tokens stay in the KV cache) instead of a re-serialised copy.
         self._written_arguments: OrderedDict[str, str] = OrderedDict()
@@ -103,8 +108,32 @@ class LlamaCppClient(LLMClient):
                 f"llama.cpp could not load the model {self.model_path}: {exc}",
                 hint="check that the file is a complete GGUF model, and that there is enough memory",
             ) from None
-        self._chatml = _chatml.is_chatml(llama.metadata.get("tokenizer.chat_template"))
+        source = self.chat_template or llama.metadata.get("tokenizer.chat_template")
+        self._chatml = _chatml.is_chatml(source)
+        self._native = self._native_format(llama, source)
         return llama
+
+    @staticmethod
+    def _native_format(llama: Any, source: str | None) -> tuple[_tool_formats.ToolFormat, ChatTemplate] | None:
+        """The family's tool syntax and its template, where the template renders tools in one
+        ``_tool_formats`` knows (else ``None``: the ``functions.`` convention, or ReAct)."""
+        fmt = _tool_formats.detect(source)
+        if fmt is None or source is None:
+            return None
+        eos = llama.detokenize([llama.token_eos()], special=True).decode("utf-8", errors="replace")
+        try:
+            template = ChatTemplate(source, eos_token=eos)
+        except Exception:  # noqa: BLE001 - a template that does not compile is one a2ia cannot use
+            return None
+        return (fmt, template) if template.renders_tools() else None
+
+    @property
+    def tool_format(self) -> str:
+        """Which tool-call syntax the loaded model is prompted in: a ``_tool_formats`` id,
+        ``"functions"`` (``_chatml``'s convention) or ``"react"`` (no native tools)."""
+        if self._native is not None:
+            return self._native[0].id
+        return "functions" if self._chatml else "react"
 
     async def _ensure_loaded(self) -> Any:
         async with self._load_lock:
@@ -115,10 +144,11 @@ class LlamaCppClient(LLMClient):
     async def capabilities(self) -> Capabilities:
         await self._ensure_loaded()
         return Capabilities(
-            native_tools=self._chatml,
+            native_tools=self._chatml or self._native is not None,
             constrained_decoding=True,
             context_length=self.n_ctx,
             model_id=self.model_path.name,
+            tool_format=self.tool_format,
         )
 
     def count_tokens(self, text: str) -> int | None:
@@ -140,7 +170,7 @@ class LlamaCppClient(LLMClient):
         llama = await self._ensure_loaded()
         # With tool_choice "none" the tools are still rendered (the prompt's prefix, and so the KV
         # cache, stays that of the other steps) but the reply is held to the ``message:`` path.
-        offered = list(tools) if self._chatml else []
+        offered = list(tools) if self._chatml or self._native is not None else []
         if options.tool_choice not in ("auto", "required", "none") and not any(
             t.name == options.tool_choice for t in offered
         ):
@@ -214,67 +244,18 @@ class LlamaCppClient(LLMClient):
         cancelled: threading.Event,
     ) -> Iterator[dict[str, Any]]:
         """The blocking generator: yields OpenAI-shaped chat chunks, then usage."""
+        if self._native is not None:
+            fmt, template = self._native
+            calls = NativeCalls(
+                self, llama, fmt, template, max_tokens=DEFAULT_MAX_TOKENS, max_call_tokens=MAX_CALL_TOKENS, repeat_penalty=FREE_TEXT_REPEAT_PENALTY
+            )
+            yield from calls.generate(messages, tools, options, cancelled)
+            return
         if not self._chatml:
             yield from self._generate_with_template(llama, messages, options, cancelled)
             return
-        prompt = _chatml.render(messages, tools, written=self._written_arguments)
-        sampling = self._sampling(options, cancelled)
-        produced = 0
-        counted: list[int] = []
-        target: str | None = None
-        if tools:
-            choice = options.tool_choice
-            if choice in ("auto", "required"):
-                target = self._decide(llama, prompt, tools, allow_message=choice == "auto", counted=counted)
-            elif choice != "none":
-                target = choice
-        if target is None:
-            body = prompt + (_chatml.MESSAGE_PREFIX + "\n" if tools else "")
-            finish = "stop"
-            if options.json_schema is not None:
-                sampling["grammar"] = self._grammar(json.dumps(bound_strings(options.json_schema)))
-            markup = _chatml.AnswerMarkup() if options.json_schema is None else None
-            # Free text gets llama.cpp's usual repeat penalty (its server and chat handlers use
-            # 1.1; the library's completion default is 1.0); JSON under a grammar does not.
-            penalty = FREE_TEXT_REPEAT_PENALTY if options.json_schema is None else 1.0
-            for piece in self._complete(
-                llama,
-                body,
-                counted,
-                max_tokens=options.max_tokens or DEFAULT_MAX_TOKENS,
-                stop=[*_chatml.STOP, *options.stop],
-                repeat_penalty=penalty,
-                **sampling,
-            ):
-                produced += 1
-                choice_ = piece["choices"][0]
-                finish = choice_.get("finish_reason") or finish
-                if text := choice_.get("text"):
-                    if (text := markup.feed(text) if markup else text):
-                        yield _chunk({"content": text})
-            if markup and (rest := markup.finish()):
-                yield _chunk({"content": rest})
-            yield _chunk({}, finish)
-        else:
-            spec = next(t for t in tools if t.name == target)
-            call_prompt = prompt + _chatml.call_prefix(target) + "\n"
-            grammar = self._grammar(json.dumps(arguments_schema(spec.schema_for_decoding)))
-            pieces = list(self._complete(llama, call_prompt, counted, max_tokens=MAX_CALL_TOKENS, grammar=grammar, **sampling))
-            produced += len(pieces)
-            arguments = "".join(p["choices"][0].get("text") or "" for p in pieces)
-            call_id = f"call_{uuid.uuid4().hex[:12]}"
-            self._remember_arguments(call_id, arguments)
-            call = {
-                "index": 0,
-                "id": call_id,
-                "type": "function",
-                "function": {"name": target, "arguments": arguments},
-            }
-            # Arguments that stopped at the cap are cut JSON: "length" makes the accumulator
-            # refuse to mend them, so the orchestrator never runs a call the model did not finish.
-            cut = any(p["choices"][0].get("finish_reason") == "length" for p in pieces)
-            yield _chunk({"tool_calls": [call]}, "length" if cut else "tool_calls")
-        yield {"choices": [], "usage": {"prompt_tokens": counted[0] if counted else 0, "completion_tokens": produced}}
+        calls = FunctionsCalls(self, llama, max_tokens=DEFAULT_MAX_TOKENS, max_call_tokens=MAX_CALL_TOKENS, repeat_penalty=FREE_TEXT_REPEAT_PENALTY)
+        yield from calls.generate(messages, tools, options, cancelled)
 
     def _generate_with_template(
         self, llama: Any, messages: Sequence[Message], options: ChatOptions, cancelled: threading.Event
@@ -305,43 +286,3 @@ class LlamaCppClient(LLMClient):
         if gbnf is not None:
             return LlamaGrammar.from_string(gbnf, verbose=False)
         return LlamaGrammar.from_json_schema(schema_json, verbose=False)
-
-    def _decide(
-        self, llama: Any, prompt: str, tools: list[ToolSpec], *, allow_message: bool, counted: list[int]
-    ) -> str | None:
-        """Choose between ``message:`` and ``functions.<name>:`` (see ``_decision``).
-
-        Returns the tool to call, or ``None`` to answer. Greedy (temperature 0), as the choice
-        of what to do should not be left to sampling noise.
-        """
-        targets: list[str | None] = [t.name for t in tools]
-        texts = [_chatml.call_prefix(t.name) for t in tools]
-        if allow_message:
-            targets.append(None)
-            texts.append(_chatml.MESSAGE_PREFIX)
-        key = tuple(texts)
-        if key not in self._alternatives:
-            if len(self._alternatives) > 64:
-                self._alternatives.clear()
-            self._alternatives[key] = _decision.alternative_tokens(llama, texts)
-        alternatives = self._alternatives[key]
-        if alternatives is None:
-            return self._decide_by_grammar(llama, prompt, tools, texts, counted)
-        tokens = _kv_prefix.prompt_tokens(llama, prompt)
-        counted.append(len(tokens))
-        needed = len(tokens) + max(len(a) for a in alternatives)
-        if needed >= self.n_ctx:
-            raise self._overflow(f"the prompt needs {needed} tokens")
-        answer = len(targets) - 1 if allow_message else None
-        return targets[_decision.choose(llama, tokens, alternatives, answer=answer)]
-
-    def _decide_by_grammar(
-        self, llama: Any, prompt: str, tools: list[ToolSpec], texts: list[str], counted: list[int]
-    ) -> str | None:
-        """The same decision under a GBNF grammar, for a tokenizer ``_decision`` cannot use."""
-        grammar = self._grammar(gbnf="root ::= " + " | ".join(json.dumps(a) for a in texts))
-        text = "".join(
-            p["choices"][0].get("text") or ""
-            for p in self._complete(llama, prompt, counted, max_tokens=32, temperature=0.0, grammar=grammar, seed=self.seed)
-        )
-        return next((t.name for t in tools if text.strip() == _chatml.call_prefix(t.name)), None)

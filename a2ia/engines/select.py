@@ -12,6 +12,7 @@ import asyncio
 import logging
 import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -133,4 +134,17 @@ def open_client(settings: Settings) -> LLMClient:
         n_ctx=settings.n_ctx,
         seed=settings.seed,
         default_temperature=settings.temperature,
+        chat_template=_chat_template(settings.chat_template_file),
     )
+
+
+def _chat_template(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read the chat template {path}: {exc}",
+            hint="A2IA_CHAT_TEMPLATE_FILE (chat_template_file) names a Jinja file, as llama.cpp's --chat-template-file",
+        ) from None
