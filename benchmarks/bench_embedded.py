@@ -23,8 +23,9 @@ attributes, nothing global):
   is what an ideal engine must evaluate: the new messages, the template markers, and (with
   tools) the ``message:`` prefix the engine decides on. Goal: <= 1.05.
 
-Two sessions: plain chat (no tools), and with the builtin tools offered (the engine's
-``message:``/``functions.<name>:`` decision step runs first).
+Sessions: plain chat (no tools), and with the builtin tools offered (the engine's
+``message:``/``functions.<name>:`` decision step runs first), then the same with a tool call in
+turn 2 under each family's own chat template (the family tool syntaxes, ``_tool_formats``).
 
 Run: ``.venv/bin/python benchmarks/bench_embedded.py [--runs 40] [--max-tokens 128]``
 """
@@ -134,10 +135,13 @@ async def decode_speed(model: Path, runs: int, max_tokens: int) -> dict:
 # --- P4: KV-cache reuse across turns ---------------------------------------------------------
 
 
-async def kv_reuse(model: Path, with_tools: bool, turns: tuple[str, str]) -> dict:
+async def kv_reuse(model: Path, with_tools: bool, turns: tuple[str, str], template: str | None = None) -> dict:
+    """``template``: a family's chat template (``tests/fixtures/chat_templates``); turn 2 then
+    starts with a forced ``list_dir`` call (SmolLM2 does not open calls in those syntaxes)."""
     options = ChatOptions(temperature=0.0, seed=0, max_tokens=256)
+    source = (TEMPLATES / f"{template}.jinja").read_text() if template else None
     with tempfile.TemporaryDirectory() as tmp:
-        async with LlamaCppClient(model, n_ctx=4096, seed=0) as client, ToolRegistry() as registry:
+        async with LlamaCppClient(model, n_ctx=4096, seed=0, chat_template=source) as client, ToolRegistry() as registry:
             (Path(tmp) / "notes.txt").write_text("buy bread\n")
             if with_tools:
                 await registry.add_server("a2ia", make_builtin_server(Workspace(Path(tmp))))
@@ -148,6 +152,8 @@ async def kv_reuse(model: Path, with_tools: bool, turns: tuple[str, str]) -> dic
             outcomes, calls_made = [], 0
             for turn, user_text in enumerate(turns):
                 counter.calls.clear()
+                if template and turn == 1:
+                    orchestrator.options = options.model_copy(update={"tool_choice": "list_dir"})  # a call step, then auto
                 async for event in orchestrator.run(session, user_text):
                     calls_made += isinstance(event, ToolCallReady)
                     if isinstance(event, (TurnDone, TurnFailed)):
@@ -162,6 +168,7 @@ async def kv_reuse(model: Path, with_tools: bool, turns: tuple[str, str]) -> dic
             new = counter.count(final_prompt) - counter.count(shared)
             return {
                 "tools": with_tools,
+                "template": template,
                 "turn1_context_tokens": counter.count(t1),
                 "turn2_prompt_tokens": counter.count(final_prompt),
                 "evaluated": evaluated,
@@ -178,10 +185,15 @@ async def kv_reuse(model: Path, with_tools: bool, turns: tuple[str, str]) -> dic
             }
 
 
+TEMPLATES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "chat_templates"
 SESSIONS = {
-    "chat": (False, ("What is the capital of France?", "And the capital of Spain?")),
-    "tools": (True, ("Say hello.", "Now say goodbye.")),
-    "tool-call": (True, ("Say hello.", "What files are in this folder?")),
+    "chat": (False, ("What is the capital of France?", "And the capital of Spain?"), None),
+    "tools": (True, ("Say hello.", "Now say goodbye."), None),
+    "tool-call": (True, ("Say hello.", "What files are in this folder?"), None),
+    **{
+        f"tool-call, {family} template": (True, ("Say hello.", "What files are in this folder?"), family)
+        for family in ("qwen3", "qwen3-coder", "llama-3.2", "mistral-nemo")
+    },
 }
 
 
@@ -216,8 +228,8 @@ async def measure(runs: int, max_tokens: int, parts: str = "p1,p4") -> tuple[lis
     p1 = await decode_speed(model, runs, max_tokens) if "p1" in parts else None
     p4 = {}
     if "p4" in parts:
-        for name, (tools, turns) in SESSIONS.items():
-            p4[name] = await kv_reuse(model, tools, turns)
+        for name, (tools, turns, template) in SESSIONS.items():
+            p4[name] = await kv_reuse(model, tools, turns, template)
     return rows(p1, p4), {"p1": p1, "p4": p4}
 
 
