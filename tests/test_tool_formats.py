@@ -126,11 +126,15 @@ class ScriptedEngine:
     def _remember_arguments(self, call_id: str, text: str) -> None:
         self._written_arguments[call_id] = text
 
-    def _complete(self, _llama: Any, prompt: str, counted: list[int], **_kwargs: Any):
+    def _complete(self, _llama: Any, prompt: str, counted: list[int], stopping_criteria: Any = (), **_kwargs: Any):
+        """Yields the next scripted reply's pieces, stopping where a stopping criterion says so
+        (as llama.cpp does: each is asked after every token)."""
         self.prompts.append(prompt)
         counted.append(len(prompt))
         for piece in self.replies.pop(0):
             yield {"choices": [{"text": piece, "finish_reason": None}]}
+            if any(stop([0], None) for stop in stopping_criteria):
+                return
 
 
 class NoSpecialTokens:

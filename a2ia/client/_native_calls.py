@@ -102,6 +102,8 @@ class NativeCalls:
 
         watch = bool(tools) and options.json_schema is None
         opened = threading.Event()
+        call_sampling = sampling  # a call after the opener is decoded without the watch and its stop
+        sampling = dict(sampling)
         if watch:
             ids = self._opener_ids()
 
@@ -142,7 +144,7 @@ class NativeCalls:
         if opened.is_set():
             if len(text) > sent:
                 yield _chunk({"content": text[sent:]})
-            yield from self._call(prompt, text, None, tools, sampling)
+            yield from self._call(prompt, text, None, tools, call_sampling)
             return
         if len(text) > sent:
             yield _chunk({"content": text[sent:]})
@@ -153,23 +155,22 @@ class NativeCalls:
     def _call(
         self, prompt: str, before: str, target: str | None, tools: list[ToolSpec], sampling: dict[str, Any]
     ) -> Iterator[dict[str, Any]]:
-        fixed = {k: v for k, v in sampling.items() if k not in ("grammar",)}
         written = prompt + before + self.fmt.head
         if target is None:
             names = [t.name for t in tools]
             gbnf = "root ::= " + " | ".join(json.dumps(n) for n in names)
-            chosen = _text(self._complete(written, max_tokens=32, grammar=self.engine._grammar(gbnf=gbnf), **{**fixed, "temperature": 0.0}))
+            chosen = _text(self._complete(written, max_tokens=32, grammar=self.engine._grammar(gbnf=gbnf), **{**sampling, "temperature": 0.0}))
             target = next((n for n in sorted(names, key=len, reverse=True) if chosen.startswith(n)), names[0])
         spec = next(t for t in tools if t.name == target)
         written += target + self.fmt.name_end
         call_id = f"call_{uuid.uuid4().hex[:12]}"
         if self.fmt.arguments == "json":
             schema = arguments_schema(spec.schema_for_decoding)
-            pieces = self._complete(written, max_tokens=self.max_call_tokens, grammar=self.engine._grammar(json.dumps(schema)), **fixed)
+            pieces = self._complete(written, max_tokens=self.max_call_tokens, grammar=self.engine._grammar(json.dumps(schema)), **sampling)
             arguments, cut = _text(pieces), _cut(pieces)
             self.engine._remember_arguments(call_id, arguments)
         else:
-            values, cut = self._xml_arguments(written, spec, fixed)
+            values, cut = self._xml_arguments(written, spec, sampling)
             arguments = json.dumps(values)
         call = {"index": 0, "id": call_id, "type": "function", "function": {"name": target, "arguments": arguments}}
         # Arguments that stopped at the cap are cut: "length" keeps them from being mended and run.
