@@ -6,6 +6,7 @@ crash the process, hang, report progress or change the tool list.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -127,3 +128,67 @@ async def test_stdio_servers_get_a_minimal_environment(tmp_path: Path, monkeypat
         await registry.add_server("flaky", flaky(env={"CONFIGURED": "yes"}))
         result = await call(registry, "secret_env")
     assert result.content == "SECRET=<unset> CONFIGURED=yes"
+
+
+def pid_of(echoed: str) -> int:
+    return int(echoed.rsplit("pid ", 1)[1].rstrip(")"))
+
+
+async def test_one_server_is_disconnected_and_connected_again(tmp_path: Path, workspace: Path) -> None:
+    import anyio
+
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        await registry.add_servers({"flaky": flaky(), "a2ia": make_builtin_server(Workspace(workspace))})
+        first = pid_of((await call(registry, "echo", text="a")).content)
+        with pytest.raises(ValueError, match="already connected"):
+            await registry.add_server("flaky", flaky())
+
+        status = await registry.disconnect("flaky")
+        assert status.state == "stopped" and status.error is None
+        assert registry.spec("echo") is None and registry.spec("list_dir") is not None, "only that server's tools go"
+        gone = await call(registry, "echo", text="a")
+        assert gone.is_error and "unknown tool 'echo'" in gone.content
+        with anyio.fail_after(5):  # the SDK has closed its stdin: the process ends
+            while True:
+                try:
+                    os.kill(first, 0)
+                except ProcessLookupError:
+                    break
+                await anyio.sleep(0.05)
+
+        again = await registry.add_server("flaky", flaky())
+        assert again.state == "connected" and "echo" in again.tools
+        assert pid_of((await call(registry, "echo", text="a")).content) != first
+
+
+async def test_a_second_death_leaves_the_server_failed_with_the_reason(tmp_path: Path) -> None:
+    import anyio
+
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        await registry.add_server("flaky", flaky())
+        await call(registry, "crash")
+        assert registry.status("flaky").state == "restarting"
+        with anyio.fail_after(10):
+            while registry.status("flaky").state != "connected":
+                await anyio.sleep(0.05)
+        await call(registry, "crash")
+        status = registry.status("flaky")
+        assert status.state == "failed" and "a second time" in (status.error or "")
+        assert registry.spec("echo") is None, "a failed server's tools are not offered"
+
+
+def test_the_supervisor_refuses_a_change_its_table_does_not_hold() -> None:
+    from a2ia.tools.supervisor import TRANSITIONS, InvalidTransition, ServerSupervisor
+
+    supervisor = ServerSupervisor("s", flaky(), timeout_s=1, transport=lambda: None, spawn=lambda task: None, on_change=lambda: None)
+    assert supervisor.state == "connecting"
+    with pytest.raises(InvalidTransition, match="connecting → stopped"):
+        supervisor._enter("stopped")
+    reachable, frontier = {"connecting"}, ["connecting"]
+    while frontier:
+        for nxt in TRANSITIONS[frontier.pop()]:
+            if nxt not in reachable:
+                reachable.add(nxt)
+                frontier.append(nxt)
+    assert reachable == set(TRANSITIONS), "every state can be reached from connecting"
+    assert not TRANSITIONS["stopped"], "stopped is final"

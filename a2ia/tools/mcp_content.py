@@ -1,0 +1,73 @@
+"""MCP's data as a2ia's: a server's ``Tool`` as the ``ToolSpec`` the model is offered, a
+``CallToolResult`` as the text the model reads, a connection failure as one line a person reads."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from mcp_types import (
+    CallToolResult,
+    EmbeddedResource,
+    ImageContent,
+    ResourceLink,
+    TextContent,
+    TextResourceContents,
+    Tool,
+)
+
+from a2ia.types import ToolAnnotations, ToolSpec
+
+if sys.version_info < (3, 11):  # anyio brings the backport
+    from exceptiongroup import BaseExceptionGroup
+
+MAX_ERROR_CHARS = 300
+
+
+def describe_error(exc: BaseException) -> str:
+    """The innermost cause of a failed connection, short: what ``a2ia-cli mcp list`` shows."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    if isinstance(exc, FileNotFoundError):
+        return f"command not found: {exc.filename or exc}"
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS] + "…"
+
+
+def spec_from_mcp(tool: Tool, server: str, name: str | None = None, *, trusted: bool = True, builtin: bool = False) -> ToolSpec:
+    """The tool as offered to the model; an untrusted server's read-only claim is not believed."""
+    hints = tool.annotations
+    read_only = trusted and bool(hints and hints.read_only_hint)
+    destructive = not read_only and (hints is None or hints.destructive_hint is not False)
+    open_world = hints is None or hints.open_world_hint is not False
+    return ToolSpec(
+        name=name or tool.name,
+        description=tool.description or "",
+        input_schema=dict(tool.input_schema),
+        annotations=ToolAnnotations(read_only=read_only, destructive=destructive, open_world=open_world),
+        server=server,
+        builtin=builtin,
+    )
+
+
+def result_text(result: CallToolResult) -> str:
+    """Every kind of MCP content as text the model can read."""
+    parts: list[str] = []
+    for block in result.content:
+        if isinstance(block, TextContent):
+            parts.append(block.text)
+        elif isinstance(block, ImageContent):
+            parts.append(f"[image {block.mime_type}, {len(block.data) * 3 // 4} bytes; not shown to a text model]")
+        elif isinstance(block, EmbeddedResource):
+            resource = block.resource
+            if isinstance(resource, TextResourceContents):
+                parts.append(f"[resource {resource.uri}]\n{resource.text}")
+            else:
+                parts.append(f"[resource {resource.uri} ({resource.mime_type or 'binary'}), not text]")
+        elif isinstance(block, ResourceLink):
+            parts.append(f"[resource link {block.name}: {block.uri}" + (f" ({block.description})]" if block.description else "]"))
+        else:
+            parts.append(f"[{getattr(block, 'type', 'unknown')} content]")
+    if result.structured_content is not None and not any(isinstance(b, TextContent) for b in result.content):
+        parts.append(json.dumps(result.structured_content, ensure_ascii=False))
+    return "\n".join(parts)
