@@ -87,9 +87,11 @@ async def test_vllm_strict_tools_and_named_choice() -> None:
         delta({}, "stop"),
     )))
     client = client_for(server, VLLMClient)
-    events = await events_of(client, [TOOL], ChatOptions(tool_choice="read_file"))
+    grounded = {"type": "object", "properties": {"path": {"type": "string", "enum": ["a.txt"]}}, "required": ["path"]}
+    events = await events_of(client, [TOOL.model_copy(update={"decoding_schema": grounded})], ChatOptions(tool_choice="read_file"))
     body = server.bodies()[0]
     assert body["tools"][0]["function"]["strict"] is True
+    assert body["tools"][0]["function"]["parameters"] == grounded, "the server decodes under the grounded schema"
     assert body["tool_choice"] == {"type": "function", "function": {"name": "read_file"}}
     (ready,) = [e for e in events if isinstance(e, ToolCallReady)]
     assert (ready.call.id, ready.call.arguments) == ("chatcmpl-tool-1", {"path": "a.txt"})

@@ -65,3 +65,14 @@ async def test_tools_rejected_by_the_real_server_switches_to_constrained_react(v
     assert isinstance(events[-1], (TurnDone, TurnFailed))
     if isinstance(events[-1], TurnFailed):
         assert events[-1].reason in ("max_steps", "repeated_call"), events[-1]
+
+
+async def test_a_named_call_names_only_what_the_grounded_schema_admits(vllm_server: str) -> None:
+    """Strict tools carry the decoding schema: the server itself keeps the path to what exists."""
+    entries = ["docs/plan-2026.md", "src/zeta.py"]
+    grounded = {"type": "object", "properties": {"path": {"type": "string", "enum": entries}}, "required": ["path"], "additionalProperties": False}
+    spec = TOOL.model_copy(update={"decoding_schema": grounded})
+    async with VLLMClient(vllm_server) as client:
+        reply = await client.chat([Message.user("List the files in the folder 'stuff'.")], [spec], ChatOptions(tool_choice="list_dir", temperature=0, max_tokens=64))
+    (call,) = reply.tool_calls
+    assert call.name == "list_dir" and call.arguments["path"] in entries, call.arguments

@@ -50,7 +50,10 @@ def message_to_openai(message: Message) -> dict[str, Any]:
 
 
 def tool_to_openai(tool: ToolSpec, *, strict: bool = False) -> dict[str, Any]:
-    function: dict[str, Any] = {"name": tool.name, "description": tool.description, "parameters": tool.input_schema}
+    """A strict tool's arguments are decoded under its schema (vLLM), so it gets the decoding
+    schema: a grounded path's ``enum`` of what exists (``tools/grounding.py``)."""
+    parameters = tool.schema_for_decoding if strict else tool.input_schema
+    function: dict[str, Any] = {"name": tool.name, "description": tool.description, "parameters": parameters}
     if strict:
         function["strict"] = True
     return {"type": "function", "function": function}

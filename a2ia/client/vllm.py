@@ -1,7 +1,8 @@
 """``VLLMClient``: the OpenAI-compatible client with vLLM's defaults and knowledge.
 
-* Tool definitions carry ``"strict": true``: vLLM constrains a call's arguments to the schema
-  only for strict tools (with ``tool_choice`` ``required`` or a named tool).
+* Tool definitions carry ``"strict": true`` and the decoding schema (grounded paths as an
+  ``enum`` of what exists): vLLM constrains a call's arguments to the schema only for strict
+  tools (with ``tool_choice`` ``required`` or a named tool).
 * A server started without ``--enable-auto-tool-choice`` answers tools with a 400 that the base
   client maps to ``ToolsNotSupported``.
 * A ``<tool_call>`` block left in ``content`` (streaming through the hermes parser, or a call
