@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the
 from _common import Row, iqr, machine, median, table  # noqa: E402
 
 from a2ia.client import _chatml  # noqa: E402
-from a2ia.client.llamacpp import LlamaCppClient  # noqa: E402
+from a2ia.client.llamacpp import FREE_TEXT_REPEAT_PENALTY, LlamaCppClient  # noqa: E402
 from a2ia.engines.models import bundled_smollm2  # noqa: E402
 from a2ia.orchestrator.events import TurnDone, TurnFailed  # noqa: E402
 from a2ia.orchestrator.loop import Orchestrator  # noqa: E402
@@ -79,7 +79,8 @@ def _rate(times: list[float]) -> float:
 def raw_decode(llama: Any, prompt: str, max_tokens: int) -> tuple[list[float], str]:
     times, text = [], []
     for chunk in llama.create_completion(
-        prompt=prompt, stream=True, max_tokens=max_tokens, temperature=0.0, seed=0, stop=list(_chatml.STOP)
+        prompt=prompt, stream=True, max_tokens=max_tokens, temperature=0.0, seed=0, stop=list(_chatml.STOP),
+        repeat_penalty=FREE_TEXT_REPEAT_PENALTY,  # what the client samples free text with (llama.cpp's server default)
     ):
         piece = chunk["choices"][0]["text"]
         if piece:

@@ -46,6 +46,12 @@ def test_markup_the_prompt_uses_never_reaches_the_answer() -> None:
     assert run("a < b") == "a < b"
     assert run('"functions.list_dir: returned:', "\nred\ngreen") == "red\ngreen"
     assert run("functions are useful") == "functions are useful"
+    assert run("function overloading is", " allowed") == "function overloading is allowed"
+    # A call written as text where an answer was asked for (the 135M model, tools off):
+    assert run("function functions.list_dir:", '\n{ "path"', ': "."}') == ""
+    assert run('functions.read_file:\n{"path": "a.txt"}', "\nThe file says hi.") == "\nThe file says hi."
+    assert run('functions.read_file: {"path": "a', "") == "", "cut arguments are markup too"
+    assert run("functions.list_dir:", " the folder has a.txt") == "the folder has a.txt"
 
 
 @pytest.mark.anyio

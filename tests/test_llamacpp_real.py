@@ -180,3 +180,19 @@ async def test_a_call_cut_by_the_argument_cap_is_never_run(
     turn = [e async for e in orchestrator.run(Session(), "What is in README.md?")]
     finished = [e for e in turn if isinstance(e, ToolFinished)]
     assert finished and all(e.result.is_error and "was not run" in e.result.content for e in finished), "a cut call was run"
+
+
+async def test_an_answer_does_not_open_with_a_call_written_out(client: LlamaCppClient, tools: ToolRegistry) -> None:
+    """With its tools off, SmolLM2 would answer ``"functions.list_dir: { "path": "data" }`` (seen in
+    the workspace evaluation): markup, taken out of what the person sees, so nothing was left and
+    the turn failed. The answer may not open with a call; here the history shows the model three
+    answers that did, which it copies."""
+    written = Message(role="assistant", content='functions.list_dir: {"path": "."}')
+    messages = [m for q in ("What is here?", "And now?", "Again?") for m in (Message.user(q), written)]
+    messages.append(Message.user("And once more?"))
+    options = GREEDY.model_copy(update={"tool_choice": "none", "max_tokens": 32})
+    events = await collect(client, messages, [tools.spec("list_dir")], options)
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert text.strip(), "an answer, not markup taken away to nothing"
+    assert not text.lstrip(" \n\"'`").startswith(("functions", "function functions")), text
+    assert not any(isinstance(e, ToolCallReady) for e in events)

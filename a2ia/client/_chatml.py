@@ -98,11 +98,12 @@ def render(messages: Sequence[Message], tools: Sequence[ToolSpec], written: Mapp
 
 
 MARKUP_OPENER = re.compile(
-    r"""\s*["'`]?(?:message:|Message:|<message>|functions\.[\w.-]{1,64}:(?:\s*returned:)?)\s*"""
+    r"""\s*["'`]?(?:message:|Message:|<message>|(?:[Ff]unction\s+)?functions\.[\w.-]{1,64}:(?:\s*returned:)?)\s*"""
 )
-MARKUP_STARTS = ("message:", "Message:", "<message>", "functions.")
+MARKUP_STARTS = ("message:", "Message:", "<message>", "functions.", "function functions.", "Function functions.")
 MARKUP_CLOSER = "</message>"
 HOLD_LIMIT = 80  # an opener is short: past this many characters, the text is the answer
+HELD_ARGUMENTS_LIMIT = 2000  # a call's arguments written as text: held this long at most
 
 
 def _could_open(text: str) -> bool:
@@ -110,25 +111,38 @@ def _could_open(text: str) -> bool:
     bare = text.lstrip("\"'`")
     if any(o.startswith(bare) for o in MARKUP_STARTS):
         return True
-    return bare.startswith("functions.") and ":" not in bare and len(bare) < HOLD_LIMIT
+    call = re.sub(r"^[Ff]unction\s+", "", bare)
+    return call.startswith("functions.") and ":" not in call and len(call) < HOLD_LIMIT
+
+
+def _arguments_end(text: str) -> int | None:
+    """Where the JSON object ``text`` starts with ends; ``None`` while it may still be growing."""
+    try:
+        _value, end = json.JSONDecoder().raw_decode(text)
+    except (ValueError, RecursionError):
+        return None
+    return end
 
 
 class AnswerMarkup:
     """Keeps the prompt's own markup out of an answer: a ``message:``, ``<message>`` or
-    ``functions.<name>: returned:`` the model writes again at the start, and a ``</message>``
-    anywhere. Text that could still turn out to be markup is held until it is known."""
+    ``functions.<name>: returned:`` the model writes again at the start, a call it writes as
+    text there instead of answering (``functions.<name>:`` and its JSON arguments, which the
+    135M model does when its tools are off), and a ``</message>`` anywhere. Text that could
+    still turn out to be markup is held until it is known."""
 
     def __init__(self) -> None:
         self.held = ""
         self.started = False
+        self.arguments_next = False  # after a call's opener: its JSON arguments are markup too
 
     def feed(self, text: str) -> str:
         self.held += text
         if not self.started:
             # Only markup is taken away: text the model wrote stays as written (whitespace too),
             # so the history repeats its tokens and the KV cache stays valid.
-            while (match := MARKUP_OPENER.match(self.held)) and match.end() < len(self.held):
-                self.held = self.held[match.end():]
+            if not self._strip_openers():
+                return ""
             stripped = self.held.strip()
             if not stripped or _could_open(stripped) or MARKUP_OPENER.fullmatch(self.held):
                 return ""
@@ -138,8 +152,33 @@ class AnswerMarkup:
         out, self.held = self.held[: len(self.held) - keep], self.held[len(self.held) - keep :]
         return out
 
+    def _strip_openers(self) -> bool:
+        """Take the openers (and a written call's arguments) off the front; ``False`` while
+        what is held may still be a call's arguments."""
+        while True:
+            if self.arguments_next:
+                rest = self.held.lstrip()
+                if not rest:
+                    return False
+                if rest.startswith("{"):
+                    end = _arguments_end(rest)
+                    if end is None:
+                        if len(rest) < HELD_ARGUMENTS_LIMIT:
+                            return False
+                    else:
+                        self.held = rest[end:]
+                self.arguments_next = False
+                continue
+            match = MARKUP_OPENER.match(self.held)
+            if not match or match.end() >= len(self.held):
+                return True
+            self.held = self.held[match.end():]
+            self.arguments_next = "functions." in match.group() and "returned:" not in match.group()
+
     def finish(self) -> str:
         rest, self.held = self.held, ""
         if not self.started and MARKUP_OPENER.fullmatch(rest):
             return ""
+        if not self.started and self.arguments_next and rest.lstrip().startswith("{"):
+            return ""  # a written call's arguments, cut off: markup all the same
         return rest

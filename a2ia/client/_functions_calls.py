@@ -25,6 +25,43 @@ from a2ia.client._schema import arguments_schema, bound_strings
 from a2ia.types import ChatOptions, Message, ToolSpec
 
 REMEMBERED_DECISIONS = 64
+CALL_SPELLINGS = ("functions.", " functions.", "Functions.", "function functions.", "Function functions.")
+"""How an answer could begin a call written as text (SmolLM2 does, once its tools are off)."""
+
+
+def call_openers(llama: Any) -> list[int]:
+    """The tokens an answer's text would start a ``functions.`` call with."""
+    return sorted({llama.tokenize(s.encode(), add_bos=False, special=False)[0] for s in CALL_SPELLINGS})
+
+
+def answer_not_a_call(llama: Any, banned: list[int]) -> Any:
+    """A logits processor: until the answer has a character other than blanks and quotes, it
+    may not start a call.
+
+    The decision already chose to answer (or the tools are off); a ``functions.<name>:`` the
+    model writes as text then would be markup, taken out of what the person sees, leaving no
+    answer at all. The cost: an answer cannot begin with the bare word "function(s)" (it
+    begins another way, "A function…")."""
+    import numpy as np
+    from llama_cpp import LogitsProcessorList
+
+    start: list[int] = []  # the prompt's length: the ids the first step sees
+    opened = [False]  # the answer has begun: nothing more to check
+
+    def only_an_answer(ids: Any, scores: Any) -> Any:
+        if opened[0]:
+            return scores
+        if not start:
+            start.append(len(ids))
+        written = ids[start[0]:]
+        if len(written) and llama.detokenize(list(written)).decode("utf-8", "replace").strip(" \t\n\"'`"):
+            opened[0] = True
+            return scores
+        scores = scores.copy()
+        scores[banned] = -np.inf
+        return scores
+
+    return LogitsProcessorList([only_an_answer])
 
 
 def _chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
@@ -68,6 +105,9 @@ class FunctionsCalls:
         # Free text gets llama.cpp's usual repeat penalty (its server and chat handlers use
         # 1.1; the library's completion default is 1.0); JSON under a grammar does not.
         penalty = self.repeat_penalty if options.json_schema is None else 1.0
+        if with_tools and options.json_schema is None:
+            banned = self.engine._call_openers = self.engine._call_openers or call_openers(self.llama)
+            sampling["logits_processor"] = answer_not_a_call(self.llama, banned)
         for piece in self.engine._complete(
             self.llama,
             body,

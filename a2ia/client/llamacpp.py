@@ -85,6 +85,7 @@ class LlamaCppClient(LLMClient):
         # (and its tokens stay in the KV cache) instead of a re-serialised copy.
         self._written_arguments: OrderedDict[str, str] = OrderedDict()
         self._alternatives: dict[tuple[str, ...], list[list[int]] | None] = {}  # decision prefixes -> tokens
+        self._call_openers: list[int] | None = None  # tokens an answer may not start with (_functions_calls)
 
     # --- loading ---------------------------------------------------------------------------
 
