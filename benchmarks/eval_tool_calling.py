@@ -36,7 +36,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from eval_cases import CASES, KINDS, Case, make_workspace, names_missing_path  # noqa: E402
 
 from a2ia.client.base import LLMClient  # noqa: E402
-from a2ia.orchestrator.budget import ContextBudget  # noqa: E402
 from a2ia.orchestrator.events import ApprovalNeeded, ToolFinished, TurnDone, TurnFailed  # noqa: E402
 from a2ia.orchestrator.loop import DEFAULT_MAX_STEPS, DEFAULT_SYSTEM_PROMPT, Orchestrator  # noqa: E402
 from a2ia.orchestrator.protocols import ReActTools  # noqa: E402
@@ -96,10 +95,8 @@ async def run_case(client: LLMClient, root: Path, mode: str, case: Case, result:
             options=ChatOptions(temperature=0.0, seed=0, max_tokens=256),
             mode="native" if mode == "native" else "react", approver=approve,
             grounding=functools.partial(ground, root=root) if grounded else None,
+            protocol=None if mode == "native" else ReActTools(constrained=mode == "react-constrained"),
         )
-        if mode != "native":
-            orchestrator.protocol = ReActTools(constrained=mode == "react-constrained")
-            orchestrator.budget = ContextBudget.for_client(client, (await client.capabilities()).context_length or 4096)
         made: list[tuple[str, str | None]] = []
         answer: list[str] = []
         first_usage = True

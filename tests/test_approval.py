@@ -14,7 +14,7 @@ from a2ia.client.scripted import ScriptedClient
 from a2ia.orchestrator.events import ApprovalNeeded, ToolFinished, TurnDone, TurnFailed
 from a2ia.orchestrator.loop import Orchestrator
 from a2ia.orchestrator.session import Session
-from a2ia.tools.approval import ApprovalPolicy, fingerprint
+from a2ia.tools.approval import ApprovalPolicy, Grants, fingerprint
 from a2ia.tools.builtin import make_builtin_server
 from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
@@ -27,8 +27,8 @@ OTHER = ToolSpec(name="query", server="db", annotations=ToolAnnotations(read_onl
 CALL = ToolCall(id="c", name="x")
 
 
-def decision(policy: ApprovalPolicy, spec: ToolSpec) -> str:
-    return policy.decide(spec, CALL).decision
+def decision(policy: ApprovalPolicy, spec: ToolSpec, grants: Grants | None = None) -> str:
+    return policy.decide(spec, CALL, grants or Grants()).decision
 
 
 def test_the_decision_table() -> None:
@@ -71,10 +71,10 @@ SMUGGLED = [
 
 @pytest.mark.parametrize("command", SMUGGLED)
 def test_an_approved_command_cannot_carry_a_second_one(command: str) -> None:
-    policy = ApprovalPolicy()
-    policy.remember(SHELL, shell("ls"))
-    assert policy.decide(SHELL, shell("ls")).decision == "allow"
-    verdict = policy.decide(SHELL, shell(command))
+    policy, grants = ApprovalPolicy(), Grants()
+    policy.remember(grants, SHELL, shell("ls"))
+    assert policy.decide(SHELL, shell("ls"), grants).decision == "allow"
+    verdict = policy.decide(SHELL, shell(command), grants)
     assert verdict.decision == "ask" and "per command" in verdict.reason
     rule = ApprovalPolicy(allow=["run_shell(ls*)"])
     assert rule.decide(SHELL, shell("ls -la src")).decision == "allow"
@@ -90,15 +90,16 @@ def test_command_rules_deny_inside_chains_too() -> None:
 
 
 def test_always_holds_until_the_definition_changes() -> None:
-    policy = ApprovalPolicy()
-    policy.remember(OTHER)
-    assert decision(policy, OTHER) == "allow"
+    policy, grants = ApprovalPolicy(), Grants()
+    policy.remember(grants, OTHER)
+    assert decision(policy, OTHER, grants) == "allow"
+    assert decision(policy, OTHER) == "ask", "an approval belongs to the session that granted it"
     renamed_behaviour = OTHER.model_copy(update={"description": "now also deletes rows"})
     assert fingerprint(renamed_behaviour) != fingerprint(OTHER)
-    verdict = policy.decide(renamed_behaviour, CALL)
+    verdict = policy.decide(renamed_behaviour, CALL, grants)
     assert verdict.decision == "ask" and "definition changed" in verdict.reason
     schema_change = OTHER.model_copy(update={"input_schema": {"type": "object", "properties": {"sql": {"type": "string"}}}})
-    assert decision(policy, schema_change) == "ask"
+    assert decision(policy, schema_change, grants) == "ask"
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 
 from a2ia.client.llamacpp import LlamaCppClient
 from a2ia.errors import BackendUnavailable, ContextOverflow
-from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.events import ToolFinished, ToolStarted, TurnDone, TurnFailed
 from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Orchestrator
 from a2ia.orchestrator.session import Session
@@ -141,8 +140,9 @@ async def test_constrained_react_makes_a_valid_call(client: LlamaCppClient, tool
         client, tools, system_prompt=DEFAULT_SYSTEM_PROMPT.format(root="/home/user/project"), max_steps=2, mode="react",
         options=GREEDY.model_copy(update={"tool_choice": choice, "max_tokens": 200}),
     )
-    events = [e async for e in orchestrator.run(Session(), "What files are in this folder?")]
-    assert orchestrator.protocol.name == "react-constrained"
+    session = Session()
+    events = [e async for e in orchestrator.run(session, "What files are in this folder?")]
+    assert session.state.protocol.name == "react-constrained"
     finished = [e for e in events if isinstance(e, ToolFinished)]
     assert finished, [e for e in events if not isinstance(e, TextDelta)]
     call = finished[0].call
@@ -154,9 +154,9 @@ async def test_constrained_react_makes_a_valid_call(client: LlamaCppClient, tool
 async def test_free_react_with_the_real_model_never_crashes(client: LlamaCppClient, tools: ToolRegistry) -> None:
     from a2ia.orchestrator.protocols import ReActTools
 
-    orchestrator = Orchestrator(client, tools, max_steps=2, mode="react", options=GREEDY.model_copy(update={"max_tokens": 120}))
-    orchestrator.protocol = ReActTools(constrained=False)
-    orchestrator.budget = ContextBudget(window=4096)
+    orchestrator = Orchestrator(
+        client, tools, max_steps=2, mode="react", options=GREEDY.model_copy(update={"max_tokens": 120}), protocol=ReActTools(constrained=False)
+    )
     events = [e async for e in orchestrator.run(Session(), "What files are in this folder?")]
     assert isinstance(events[-1], (TurnDone, TurnFailed))
     if isinstance(events[-1], TurnFailed):

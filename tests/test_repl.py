@@ -64,3 +64,19 @@ def test_the_real_cli_in_a_terminal(workspace: Path, front_end: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", session, "/quit", "Enter"], check=True)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+async def test_clear_starts_a_session_that_asks_again(workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """"Always" is for the session it was given in: after /clear the next write asks again."""
+    writes = [{"tool": "write_file", "arguments": {"path": f"n{i}.txt", "content": "x"}} for i in (1, 2, 3)]
+    monkeypatch.setenv("A2IA_SCRIPT", json.dumps([writes[0], "one", writes[1], "two", writes[2], "three"]))
+    settings = load_settings(backend="scripted", workspace=str(workspace), approval="ask")
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text("write one\ra\rwrite two\r/clear\rwrite three\ry\r")
+        pipe.close()
+        code = await run_repl(settings)
+    out, err = capsys.readouterr()
+    assert code == 0 and out == "one\ntwo\nthree\n"
+    asked = [line for line in err.splitlines() if "needs approval" in line]
+    assert [('"n1.txt"' in a, '"n3.txt"' in a) for a in asked] == [(True, False), (False, True)], asked
+    assert all((workspace / f"n{i}.txt").exists() for i in (1, 2, 3))

@@ -17,7 +17,7 @@ import pytest
 from a2ia.cli.tui.app import make_app
 from a2ia.cli.tui.widgets import StatusBar
 from a2ia.config import load_settings
-from a2ia.tools.approval import ApprovalPolicy
+from a2ia.tools.approval import ApprovalPolicy, Grants
 from a2ia.types import ToolAnnotations, ToolCall, ToolSpec
 
 from pilot_support import wait_pilot
@@ -42,8 +42,9 @@ def test_auto_runs_edits_and_sandboxed_commands_and_asks_for_the_rest() -> None:
 
 def test_a_command_outside_the_sandbox_always_asks_whatever_was_allowed_before() -> None:
     policy = ApprovalPolicy(mode="auto", allow=("run_shell", "run_shell(make *)"), sandboxed=True)
-    policy.remember(SHELL, OUTSIDE)
-    assert policy.decide(SHELL, OUTSIDE).decision == "ask"
+    grants = Grants()
+    policy.remember(grants, SHELL, OUTSIDE)
+    assert policy.decide(SHELL, OUTSIDE, grants).decision == "ask"
     assert ApprovalPolicy(mode="auto-edit", sandboxed=True).decide(SHELL, OUTSIDE).decision == "ask"
     assert ApprovalPolicy(mode="yolo", sandboxed=True).decide(SHELL, OUTSIDE).decision == "allow", "yolo keeps its meaning"
     assert ApprovalPolicy(mode="auto", deny=("run_shell",), sandboxed=True).decide(SHELL, INSIDE).decision == "deny"

@@ -68,8 +68,7 @@ async def _backend(agent: Agent, settings: Settings, arg: str) -> Outcome:
 async def _react(agent: Agent, settings: Settings, arg: str) -> Outcome:
     orchestrator = agent.orchestrator
     turn_on = arg.strip() != "off" and (arg.strip() == "on" or orchestrator.mode != "react")
-    orchestrator.mode = "react" if turn_on else "auto"
-    orchestrator.protocol = None  # chosen again on the next turn
+    orchestrator.set_mode("react" if turn_on else "auto")  # the session chooses again on its next turn
     return Outcome(f"tool calling: {'ReAct prompting' if turn_on else 'automatic (native where the backend has it)'}")
 
 

@@ -52,10 +52,17 @@ def shorten(text: str, keep_chars: int) -> str:
 
 
 @dataclass
+class BudgetNotices:
+    """The last compaction a conversation was told about: (messages left out, results shortened)."""
+
+    last: tuple[int, int] = (0, 0)
+
+
+@dataclass
 class ContextBudget:
     window: int | None
     count: Callable[[str], int] = estimate_tokens
-    _last_notice: tuple[int, int] = field(default=(0, 0), repr=False)
+    _own_notices: BudgetNotices = field(default_factory=BudgetNotices, repr=False)
     _specs_counted: tuple[ToolSpec, ...] = field(default=(), repr=False)
     _spec_tokens: int = field(default=0, repr=False)
 
@@ -95,9 +102,13 @@ class ContextBudget:
         return self.window - reserve - self._count_specs(tools) - SAFETY_MARGIN
 
     def fit(
-        self, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions, told: BudgetNotices | None = None
     ) -> tuple[list[Message], list[Notice]]:
-        """``messages`` made to fit the window, and the notices the person should see."""
+        """``messages`` made to fit the window, and the notices the person should see.
+
+        ``told``: what this conversation was last told (a session's own; the budget keeps one
+        for callers that pass none), so the same compaction is not announced every step."""
+        told = told if told is not None else self._own_notices
         if self.window is None:
             return list(messages), []
         room = self.room(tools, options)
@@ -143,14 +154,14 @@ class ContextBudget:
                     hint="start a new session, shorten the message, or use a model with a larger context window",
                 )
         notices = []
-        if (dropped, shortened) != self._last_notice and (dropped or shortened):
+        if (dropped, shortened) != told.last and (dropped or shortened):
             parts = []
             if dropped:
                 parts.append(f"left out the {dropped} oldest messages")
             if shortened:
                 parts.append(f"shortened {shortened} long tool result{'s' if shortened != 1 else ''}")
             notices.append(Notice(text=f"history compacted to fit the {self.window:,}-token context window: {' and '.join(parts)}"))
-        self._last_notice = (dropped, shortened)
+        told.last = (dropped, shortened)
         return out, notices
 
     def _shorten(self, message: Message, tokens: int, target: int) -> tuple[Message, int]:

@@ -12,39 +12,34 @@ the client's capabilities unless forced. A backend that rejects tools mid-sessio
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Literal
 
 from a2ia.client.base import LLMClient
 from a2ia.errors import A2iaError, ConfigError, ToolsNotSupported
 from a2ia.orchestrator.budget import ContextBudget
-from a2ia.orchestrator.calls import call_key, check_call, find_repeat, run_concurrently
+from a2ia.orchestrator.calls import call_key, find_repeat
+from a2ia.orchestrator.choosing import Mode, budget_for, choose_protocol, react_for
 from a2ia.orchestrator.endings import EMPTY_REPLY, Stop, answer_now, stop_for_errors, stop_for_repeat, stop_for_steps
 from a2ia.orchestrator.events import (
-    ApprovalNeeded,
     Event,
     Notice,
     ToolFinished,
-    ToolProgress,
-    ToolStarted,
     TurnDone,
     TurnFailed,
 )
 from a2ia.orchestrator.failures import failure_hint, failure_reason, save_notice
-from a2ia.orchestrator.protocols import NativeTools, ReActTools, ToolProtocol
+from a2ia.orchestrator.protocols import NativeTools, ToolProtocol
 from a2ia.orchestrator.repetition import RepetitionGuard
+from a2ia.orchestrator.running import Approver, run_calls
 from a2ia.orchestrator.session import Session
-from a2ia.tools.approval import Answer, ApprovalPolicy
+from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.registry import ToolRegistry
 from a2ia.types import ChatOptions, Message, TextDelta, ToolCall, ToolCallReady, ToolResult, ToolSpec, Usage
 
 log = logging.getLogger(__name__)
 
-Mode = Literal["auto", "native", "react"]
-Approver = Callable[[ApprovalNeeded], Awaitable[Answer]]
-"""Asks the person about one call (the front end's dialog or prompt)."""
 DEFAULT_MAX_STEPS = 8
 DEFAULT_SYSTEM_PROMPT = (
     "You are a2ia, a helpful assistant working in the folder {root}. "
@@ -81,7 +76,10 @@ class Orchestrator:
         approval: ApprovalPolicy | None = None,
         approver: Approver | None = None,
         grounding: Callable[[list[ToolSpec]], list[ToolSpec]] | None = None,
+        protocol: ToolProtocol | None = None,
     ) -> None:
+        """``protocol``: always this tool-calling protocol (an evaluation of one mode), instead
+        of the one each session chooses under ``mode``."""
         if max_steps < 1:
             raise ConfigError(f"max_steps must be at least 1, got {max_steps}")
         self.client = client
@@ -89,29 +87,48 @@ class Orchestrator:
         self.system_prompt = system_prompt
         self.max_steps = max_steps
         self.options = options or ChatOptions()
-        self.mode = mode
+        self._mode: Mode = mode
         self.fallback_window = fallback_window
         self.approval = approval or ApprovalPolicy()
         self.approver = approver
         self.grounding = grounding  # narrows path arguments to what exists (tools.grounding), per step
-        self.protocol: ToolProtocol | None = None
-        self.budget: ContextBudget | None = None
-        self._told_held_back = False
+        self._fixed_protocol = protocol
+        self._budget: ContextBudget | None = None  # the client's window: the same for every session
+
+    # --- what front ends read and change ------------------------------------------------------------
+
+    @property
+    def mode(self) -> Mode:
+        return self._mode
+
+    def set_mode(self, mode: Mode) -> None:
+        """Tool calling from now on (``/react``): each session chooses its protocol again."""
+        self._mode = mode
+
+    def tool_mode(self, session: Session) -> str:
+        """What the status bar shows: the protocol the session uses, or what it will choose."""
+        protocol = session.state.protocol if session.state.protocol_for == self._mode else self._fixed_protocol
+        if protocol is not None:
+            return protocol.name
+        return "react" if self._mode == "react" else "auto"
+
+    @property
+    def budget(self) -> ContextBudget | None:
+        """The context budget, known once the first turn has asked the backend for its window."""
+        return self._budget
+
+    # --- choosing how tools are called --------------------------------------------------------------
+
+    async def _budget_for_client(self) -> list[Notice]:
+        if self._budget is not None:
+            return []
+        self._budget, notices = await budget_for(self.client, self.fallback_window)
+        return notices
 
     async def _choose_protocol(self) -> tuple[ToolProtocol, list[Notice]]:
-        caps = await self.client.capabilities()
-        notices = []
-        window = caps.context_length
-        if window is None:
-            window = self.fallback_window
-            notices.append(Notice(text=f"the server does not say how long its context is; assuming {window:,} tokens (set A2IA_N_CTX)"))
-        self.budget = ContextBudget.for_client(self.client, window)
-        if self.mode == "native" or (self.mode == "auto" and caps.native_tools):
-            return NativeTools(), notices
-        protocol = ReActTools(constrained=caps.constrained_decoding)
-        if self.mode == "auto":
-            notices.append(Notice(text=f"{caps.model_id} has no native tool calling here; using {protocol.name} prompting"))
-        return protocol, notices
+        if self._fixed_protocol is not None:
+            return self._fixed_protocol, []
+        return await choose_protocol(self.client, self._mode)
 
     def _request(self, session: Session) -> list[Message]:
         if self.system_prompt and not (session.messages and session.messages[0].role == "system"):
@@ -141,21 +158,20 @@ class Orchestrator:
                 hint="run again with --debug for the traceback, and please report it",
             )
 
-    def _may_switch(self) -> bool:
-        return self.mode == "auto" and isinstance(self.protocol, NativeTools)
+    def _may_switch(self, session: Session) -> bool:
+        return self._mode == "auto" and self._fixed_protocol is None and isinstance(session.state.protocol, NativeTools)
 
-    async def _switch_to_react(self, reason: str) -> Notice:
+    async def _switch_to_react(self, session: Session, reason: str) -> Notice:
         """The session goes on in ReAct (the backend cannot do tools natively after all)."""
-        caps = await self.client.capabilities()
-        self.protocol = ReActTools(constrained=caps.constrained_decoding)
-        return Notice(level="warning", text=f"{reason}; switching to {self.protocol.name} prompting")
+        session.state.protocol = protocol = await react_for(self.client)
+        return Notice(level="warning", text=f"{reason}; switching to {protocol.name} prompting")
 
-    def _offered(self, specs: list[ToolSpec]) -> tuple[list[ToolSpec], list[str]]:
+    def _offered(self, session: Session, specs: list[ToolSpec]) -> tuple[list[ToolSpec], list[str]]:
         """The tools offered to the model, and those held back: with nobody to approve (a script),
         a tool that could only run after a person's yes is not offered at all."""
         if self.approver is not None:
             return specs, []
-        offered = [s for s in specs if self.approval.may_run_unasked(s)]
+        offered = [s for s in specs if self.approval.may_run_unasked(s, session.state.grants)]
         return offered, [s.name for s in specs if s not in offered]
 
     async def _reply(self, session: Session, specs: list[ToolSpec], options: ChatOptions, out: _Reply,
@@ -165,12 +181,14 @@ class Orchestrator:
         ``final``: the tools-off step (``endings``), asked to answer from what it has."""
         extra = (answer_now(),) if final else ()
         while True:
-            request, notices = self.budget.fit([*self._request(session), *extra], specs, options)
+            assert self._budget is not None and session.state.protocol is not None  # set by _steps
+            protocol = session.state.protocol
+            request, notices = self._budget.fit([*self._request(session), *extra], specs, options, session.state.budget)
             for notice in notices:
                 yield notice
             try:
-                stream = (self.protocol.answer(self.client, request, specs, options) if final
-                          else self.protocol.reply(self.client, request, specs, options))
+                stream = (protocol.answer(self.client, request, specs, options) if final
+                          else protocol.reply(self.client, request, specs, options))
                 guard = RepetitionGuard()
                 async with aclosing(stream) as reply:
                     async for event in reply:
@@ -192,9 +210,9 @@ class Orchestrator:
                         yield event
                 return
             except ToolsNotSupported as exc:
-                if out.text or out.calls or not self._may_switch():
+                if out.text or out.calls or not self._may_switch(session):
                     raise
-                yield await self._switch_to_react(exc.message.split(": ", 1)[0])
+                yield await self._switch_to_react(session, exc.message.split(": ", 1)[0])
 
     async def _answer_without_tools(self, session: Session, specs: list[ToolSpec], options: ChatOptions,
                                     out: _Reply) -> AsyncIterator[Event]:
@@ -204,14 +222,18 @@ class Orchestrator:
                 yield event
 
     async def _steps(self, session: Session) -> AsyncIterator[Event]:
-        if self.protocol is None:
-            self.protocol, notices = await self._choose_protocol()
+        state = session.state
+        for notice in await self._budget_for_client():
+            yield notice
+        if state.protocol is None or state.protocol_for != self._mode:
+            state.protocol, notices = await self._choose_protocol()
+            state.protocol_for = self._mode
             for notice in notices:
                 yield notice
         options = self.options
-        specs, held_back = self._offered(self.tools.specs())
-        if held_back and not self._told_held_back:
-            self._told_held_back = True
+        specs, held_back = self._offered(session, self.tools.specs())
+        if held_back and not state.told_held_back:
+            state.told_held_back = True
             yield Notice(text=self.approval.held_back_notice(held_back))
         history: list[frozenset[tuple[str, str]]] = []  # each step's calls, for find_repeat
         failing_steps = 0  # steps in a row whose every call failed
@@ -224,10 +246,10 @@ class Orchestrator:
             async with aclosing(self._reply(session, specs, options, out)) as reply:
                 async for event in reply:
                     yield event
-            if not out.calls and not out.content.strip() and not out.usage and specs and self._may_switch():
+            if not out.calls and not out.content.strip() and not out.usage and specs and self._may_switch(session):
                 # Nothing at all, not even usage, when offered tools: a server whose tool handler
                 # cannot stream (llama_cpp.server's chatml-function-calling). ReAct works there.
-                yield await self._switch_to_react("the server sent an empty reply when offered tools")
+                yield await self._switch_to_react(session, "the server sent an empty reply when offered tools")
                 out = _Reply()
                 async with aclosing(self._reply(session, specs, options, out)) as reply:
                     async for event in reply:
@@ -253,7 +275,7 @@ class Orchestrator:
                 break
             history.append(frozenset(call_key(c) for c in out.calls))
             results: list[ToolFinished] = []
-            async with aclosing(self._run_calls(session, out.calls)) as running:
+            async with aclosing(run_calls(session, out.calls, self.tools, self.approval, self.approver)) as running:
                 async for event in running:
                     yield event
                     if isinstance(event, TurnFailed):
@@ -280,63 +302,3 @@ class Orchestrator:
             yield TurnDone(steps=step + 1)
             return
         yield TurnFailed(reason=stop.reason, message=stop.message, hint=stop.hint)
-
-    async def _run_calls(self, session: Session, calls: list[ToolCall]) -> AsyncIterator[Event]:
-        """Approve, then run one reply's calls concurrently; results go into the session in call order."""
-        results: list[ToolResult | None] = [None] * len(calls)
-        specs = [self.tools.spec(call.name) for call in calls]
-        for index, (call, spec) in enumerate(zip(calls, specs, strict=True)):
-            verdict = self.approval.decide(spec, call)
-            if verdict.decision == "deny":
-                results[index] = ToolResult(call_id=call.id, content=f"not run: {verdict.reason}", is_error=True)
-            elif verdict.decision == "ask":
-                request = ApprovalNeeded(call=call, server=spec.server if spec else "", reason=verdict.reason)
-                yield request
-                if self.approver is None:
-                    # Every call of this reply gets a result, so the history stays well-formed.
-                    for other in calls:
-                        refused = ToolResult(call_id=other.id, content="not run: it needed approval and no one could be asked", is_error=True)
-                        session.append(Message.tool(refused, other.name))
-                    yield TurnFailed(
-                        reason="approval_denied",
-                        message=f"{call.name} needs approval ({verdict.reason}) and there is no one to ask",
-                        hint=self.approval.refusal_hint(spec, call),
-                    )
-                    return
-                answer = await self.approver(request)
-                if answer == "always" and spec is not None:
-                    self.approval.remember(spec, call)
-                elif answer == "deny":
-                    results[index] = ToolResult(call_id=call.id, content="not run: the person did not allow this call", is_error=True)
-        to_run = [i for i, r in enumerate(results) if r is None]
-        for index, (call, spec) in enumerate(zip(calls, specs, strict=True)):
-            yield ToolStarted(call=call, server=spec.server if spec else "")
-            if results[index] is not None:
-                yield ToolFinished(call=call, result=results[index], duration_s=0.0)
-        spec_of = {id(call): spec for call, spec in zip(calls, specs, strict=True)}
-
-        async def run_one(call: ToolCall, progress=None) -> ToolResult:
-            return await self._call_tool(call, progress, spec_of[id(call)])
-
-        try:
-            async with aclosing(run_concurrently([calls[i] for i in to_run], run_one)) as running:
-                async for position, payload, seconds in running:
-                    call = calls[to_run[position]]
-                    if isinstance(payload, ToolResult):
-                        results[to_run[position]] = payload
-                        yield ToolFinished(call=call, result=payload, duration_s=seconds)
-                    else:
-                        done, total, message = payload
-                        yield ToolProgress(call=call, progress=done, total=total, message=message)
-        finally:
-            # Cancelled or not, every call gets a result, so the history stays well-formed.
-            for call, result in zip(calls, results, strict=True):
-                if result is None:
-                    result = ToolResult(call_id=call.id, content="not finished: the turn was cancelled", is_error=True)
-                session.append(Message.tool(result, call.name))
-
-    async def _call_tool(self, call: ToolCall, progress=None, spec: ToolSpec | None = None) -> ToolResult:
-        problem = check_call(call, spec if spec is not None else self.tools.spec(call.name))
-        if problem is not None:
-            return ToolResult(call_id=call.id, content=problem, is_error=True)
-        return await self.tools.call(call, progress)

@@ -12,9 +12,27 @@ clean and a resumed session appends after a whole line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from a2ia.orchestrator.budget import BudgetNotices
 from a2ia.orchestrator.store import SessionFile, drop_partial_line, new_session_id
+from a2ia.tools.approval import Grants
 from a2ia.types import Message
+
+if TYPE_CHECKING:
+    from a2ia.orchestrator.protocols import ToolProtocol
+
+
+@dataclass
+class SessionState:
+    """What a conversation decides as it goes. A new session (``/clear``, ``/resume``) starts
+    without any of it: the tool-calling protocol is chosen again, approvals are asked again."""
+
+    protocol: ToolProtocol | None = None  # chosen on the first turn; ReAct if the backend refused tools
+    protocol_for: str | None = None  # the tool-calling mode it was chosen under (/react changes it)
+    grants: Grants = field(default_factory=Grants)  # what the person approved "always"
+    told_held_back: bool = False  # a script was told which tools it is not offered
+    budget: BudgetNotices = field(default_factory=BudgetNotices)
 
 
 @dataclass
@@ -23,6 +41,7 @@ class Session:
     messages: list[Message] = field(default_factory=list)
     file: SessionFile | None = None
     save_error: str | None = None
+    state: SessionState = field(default_factory=SessionState, repr=False)
     _reported: bool = field(default=False, repr=False)
 
     def append(self, message: Message) -> None:

@@ -67,13 +67,26 @@ class Verdict:
 
 
 @dataclass
+class Grants:
+    """What the person approved "always" in one session (the session owns it: a new session
+    starts with none)."""
+
+    approved: dict[tuple[str, str], str] = field(default_factory=dict)  # (server, tool) → fingerprint
+    approved_commands: set[str] = field(default_factory=set)  # run_shell commands approved "always"
+    changed: set[tuple[str, str]] = field(default_factory=set)  # approved, then redefined by the server
+
+
+NO_GRANTS = Grants()
+
+
+@dataclass
 class ApprovalPolicy:
+    """The rules (mode, allow and deny patterns, whether commands are sandboxed); what a
+    session's person granted comes with each question (``Grants``)."""
+
     mode: ApprovalMode = "ask"
     allow: Sequence[str] = ()
     deny: Sequence[str] = ()
-    approved: dict[tuple[str, str], str] = field(default_factory=dict)  # (server, tool) → fingerprint
-    approved_commands: set[str] = field(default_factory=set)  # run_shell commands approved "always"
-    changed: set[tuple[str, str]] = field(default_factory=set)
     sandboxed: bool = False  # run_shell's commands run in the kernel sandbox (a2ia.sandbox)
 
     def _is_shell(self, spec: ToolSpec) -> bool:
@@ -111,7 +124,7 @@ class ApprovalPolicy:
                 return pattern
         return None
 
-    def decide(self, spec: ToolSpec | None, call: ToolCall) -> Verdict:
+    def decide(self, spec: ToolSpec | None, call: ToolCall, grants: Grants = NO_GRANTS) -> Verdict:
         if spec is None:
             return Verdict("allow", "unknown tools are answered by the registry, not run")
         if rule := self._deny_rule(spec, call):
@@ -131,18 +144,19 @@ class ApprovalPolicy:
         if self.mode == "auto" and self.sandboxed and self._is_shell(spec):
             return Verdict("allow", "approval mode auto: the command runs in the sandbox")
         key = (spec.server, own)
-        if key in self.approved:
-            if self.approved[key] != fingerprint(spec):
-                self.changed.add(key)
+        if key in grants.approved:
+            if grants.approved[key] != fingerprint(spec):
+                if grants is not NO_GRANTS:
+                    grants.changed.add(key)
                 return Verdict("ask", "its definition changed since it was approved")
             if not self._is_shell(spec):
                 return Verdict("allow", "approved for this session")
-            if call.arguments.get("command") in self.approved_commands:
+            if call.arguments.get("command") in grants.approved_commands:
                 return Verdict("allow", "this command was approved for this session")
             return Verdict("ask", "a shell command not approved yet (run_shell is approved per command)")
         return Verdict("ask", "it can change things" if spec.annotations.destructive else "it is not marked read-only")
 
-    def may_run_unasked(self, spec: ToolSpec) -> bool:
+    def may_run_unasked(self, spec: ToolSpec, grants: Grants = NO_GRANTS) -> bool:
         """Whether some call of this tool can run without a person's yes (what a script may offer).
 
         A tool a deny rule names whole is never offered; one an allow rule names (whole, or some of
@@ -162,7 +176,7 @@ class ApprovalPolicy:
             or spec.annotations.read_only
             or (self.mode in ("auto-edit", "auto") and spec.builtin and own in BUILTIN_EDIT_TOOLS)
             or (self.mode == "auto" and self.sandboxed and self._is_shell(spec))
-            or (spec.server, own) in self.approved
+            or (spec.server, own) in grants.approved
         )
 
     def held_back_notice(self, names: Sequence[str]) -> str:
@@ -186,13 +200,13 @@ class ApprovalPolicy:
                         return pattern
         return None
 
-    def remember(self, spec: ToolSpec, call: ToolCall | None = None) -> None:
+    def remember(self, grants: Grants, spec: ToolSpec, call: ToolCall | None = None) -> None:
         """The person answered "always" for this tool as defined now (for run_shell: this command)."""
         key = (spec.server, self._names(spec)[0])
-        self.approved[key] = fingerprint(spec)
-        self.changed.discard(key)
+        grants.approved[key] = fingerprint(spec)
+        grants.changed.discard(key)
         if self._is_shell(spec) and call is not None and isinstance(call.arguments.get("command"), str):
-            self.approved_commands.add(call.arguments["command"])
+            grants.approved_commands.add(call.arguments["command"])
 
     def refusal_hint(self, spec: ToolSpec, call: ToolCall | None = None) -> str:
         if call is not None and self._is_shell(spec) and call.arguments.get("sandbox") is False:

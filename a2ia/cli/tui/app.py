@@ -255,8 +255,7 @@ class A2iaApp(App[int]):
     def refresh_status(self) -> None:
         mode = "native"
         if self.agent is not None:
-            protocol = self.agent.orchestrator.protocol
-            mode = protocol.name if protocol else ("react" if self.agent.orchestrator.mode == "react" else "auto")
+            mode = self.agent.orchestrator.tool_mode(self.agent.session)
         sandbox = self.agent.sandbox_label if self.agent is not None else ""
         self.query_one(StatusBar).show(self.settings.backend, self._model, mode, self._speed, self._context_used, sandbox)
 
