@@ -35,6 +35,18 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture
+async def builtin_tools(workspace: Path):
+    """A ``ToolRegistry`` holding a2ia's own MCP server on ``workspace``."""
+    from a2ia.tools.builtin import make_builtin_server
+    from a2ia.tools.registry import ToolRegistry
+    from a2ia.tools.workspace import Workspace
+
+    async with ToolRegistry() as registry:
+        await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
+        yield registry
+
+
 @pytest.fixture(scope="session")
 def smollm2() -> Path:
     """The real SmolLM2 GGUF, or a skip that names the command that installs it."""

@@ -18,19 +18,15 @@ from a2ia.errors import ToolsNotSupported
 from a2ia.orchestrator.events import ApprovalNeeded, Notice, TurnDone
 from a2ia.orchestrator.loop import Orchestrator
 from a2ia.orchestrator.session import Session
-from a2ia.tools.builtin import make_builtin_server
 from a2ia.tools.registry import ToolRegistry
-from a2ia.tools.workspace import Workspace
 from a2ia.types import ToolCall
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def tools(workspace: Path):
-    async with ToolRegistry() as registry:
-        await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
-        yield registry
+def tools(builtin_tools: ToolRegistry) -> ToolRegistry:
+    return builtin_tools
 
 
 def write(n: int) -> ToolCall:
