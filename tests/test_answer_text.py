@@ -52,6 +52,10 @@ def test_markup_the_prompt_uses_never_reaches_the_answer() -> None:
     assert run('functions.read_file:\n{"path": "a.txt"}', "\nThe file says hi.") == "\nThe file says hi."
     assert run('functions.read_file: {"path": "a', "") == "", "cut arguments are markup too"
     assert run("functions.list_dir:", " the folder has a.txt") == "the folder has a.txt"
+    # The prompt's spelling of a name inside an answer: the person sees the name alone.
+    assert run("Use the `functi", "ons.", "list_dir` function.") == "Use the `list_dir` function."
+    assert run("I know these functions.", " Ask me.") == "I know these functions. Ask me."
+    assert run("Some functions") == "Some functions"
 
 
 @pytest.mark.anyio

@@ -104,6 +104,10 @@ MARKUP_STARTS = ("message:", "Message:", "<message>", "functions.", "function fu
 MARKUP_CLOSER = "</message>"
 HOLD_LIMIT = 80  # an opener is short: past this many characters, the text is the answer
 HELD_ARGUMENTS_LIMIT = 2000  # a call's arguments written as text: held this long at most
+NAME_PREFIX = "functions."
+NAME_IN_TEXT = re.compile(r"\bfunctions\.(?=[A-Za-z_])")
+"""The prompt's spelling of a tool's name inside an answer (``functions.list_dir``): the person
+is shown the name alone."""
 
 
 def _could_open(text: str) -> bool:
@@ -147,8 +151,10 @@ class AnswerMarkup:
             if not stripped or _could_open(stripped) or MARKUP_OPENER.fullmatch(self.held):
                 return ""
             self.started = True
-        self.held = self.held.replace(MARKUP_CLOSER, "")
-        keep = partial_suffix(self.held, MARKUP_CLOSER)
+        self.held = NAME_IN_TEXT.sub("", self.held.replace(MARKUP_CLOSER, ""))
+        keep = max(partial_suffix(self.held, MARKUP_CLOSER), partial_suffix(self.held, NAME_PREFIX))
+        if self.held.endswith(NAME_PREFIX):
+            keep = len(NAME_PREFIX)  # a name may follow in the next piece
         out, self.held = self.held[: len(self.held) - keep], self.held[len(self.held) - keep :]
         return out
 
