@@ -73,10 +73,9 @@ class Grants:
 
     approved: dict[tuple[str, str], str] = field(default_factory=dict)  # (server, tool) → fingerprint
     approved_commands: set[str] = field(default_factory=set)  # run_shell commands approved "always"
-    changed: set[tuple[str, str]] = field(default_factory=set)  # approved, then redefined by the server
 
 
-NO_GRANTS = Grants()
+NO_GRANTS = Grants()  # only read: ``decide`` and ``may_run_unasked`` never change the grants
 
 
 @dataclass
@@ -146,8 +145,6 @@ class ApprovalPolicy:
         key = (spec.server, own)
         if key in grants.approved:
             if grants.approved[key] != fingerprint(spec):
-                if grants is not NO_GRANTS:
-                    grants.changed.add(key)
                 return Verdict("ask", "its definition changed since it was approved")
             if not self._is_shell(spec):
                 return Verdict("allow", "approved for this session")
@@ -204,7 +201,6 @@ class ApprovalPolicy:
         """The person answered "always" for this tool as defined now (for run_shell: this command)."""
         key = (spec.server, self._names(spec)[0])
         grants.approved[key] = fingerprint(spec)
-        grants.changed.discard(key)
         if self._is_shell(spec) and call is not None and isinstance(call.arguments.get("command"), str):
             grants.approved_commands.add(call.arguments["command"])
 
