@@ -20,15 +20,21 @@ from a2ia.config import load_settings
 pytestmark = pytest.mark.anyio
 
 
-async def test_turns_commands_history_and_inline_approval(workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    write = {"tool": "write_file", "arguments": {"path": "note.txt", "content": "hi"}}
-    monkeypatch.setenv("A2IA_SCRIPT", json.dumps(["Hello there.", write, "Written."]))
+async def typed(workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys, script: list, keys: str) -> tuple[int, str, str]:
+    """The REPL on the scripted backend (approval ``ask``), fed ``keys``: its exit code, stdout, stderr."""
+    monkeypatch.setenv("A2IA_SCRIPT", json.dumps(script))
     settings = load_settings(backend="scripted", workspace=str(workspace), approval="ask")
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        pipe.send_text("hi\r/tools\rwrite a note\ry\r")
+        pipe.send_text(keys)
         pipe.close()
         code = await run_repl(settings)
     out, err = capsys.readouterr()
+    return code, out, err
+
+
+async def test_turns_commands_history_and_inline_approval(workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    write = {"tool": "write_file", "arguments": {"path": "note.txt", "content": "hi"}}
+    code, out, err = await typed(workspace, monkeypatch, capsys, ["Hello there.", write, "Written."], "hi\r/tools\rwrite a note\ry\r")
     assert code == 0
     assert out == "Hello there.\nWritten.\n"
     assert "a2ia · scripted · scripted" in err and "read_file [a2ia] (read-only)" in err
@@ -69,13 +75,8 @@ def test_the_real_cli_in_a_terminal(workspace: Path, front_end: str) -> None:
 async def test_clear_starts_a_session_that_asks_again(workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """"Always" is for the session it was given in: after /clear the next write asks again."""
     writes = [{"tool": "write_file", "arguments": {"path": f"n{i}.txt", "content": "x"}} for i in (1, 2, 3)]
-    monkeypatch.setenv("A2IA_SCRIPT", json.dumps([writes[0], "one", writes[1], "two", writes[2], "three"]))
-    settings = load_settings(backend="scripted", workspace=str(workspace), approval="ask")
-    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        pipe.send_text("write one\ra\rwrite two\r/clear\rwrite three\ry\r")
-        pipe.close()
-        code = await run_repl(settings)
-    out, err = capsys.readouterr()
+    script = [writes[0], "one", writes[1], "two", writes[2], "three"]
+    code, out, err = await typed(workspace, monkeypatch, capsys, script, "write one\ra\rwrite two\r/clear\rwrite three\ry\r")
     assert code == 0 and out == "one\ntwo\nthree\n"
     asked = [line for line in err.splitlines() if "needs approval" in line]
     assert [('"n1.txt"' in a, '"n3.txt"' in a) for a in asked] == [(True, False), (False, True)], asked

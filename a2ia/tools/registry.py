@@ -130,14 +130,12 @@ class ToolRegistry:
             started.append(server)
         for server in started:
             await server.ready.wait()
-        self._routes = None
 
     async def disconnect(self, name: str) -> ServerStatus:
         """Close one server's session (its process ends); its tools are no longer offered.
 
         It stays listed as stopped, and ``add_server`` may connect it again under the same name."""
         await self._servers[name].close(CLOSE_GRACE_S)
-        self._routes = None
         return self.status(name)
 
     def _supervisor(self, name: str, target: MCPServer | ServerConfig, timeout_s: float, error: str | None = None) -> ServerSupervisor:
@@ -154,6 +152,7 @@ class ToolRegistry:
         )
 
     def _invalidate(self) -> None:
+        """Every change of a server's state or tools comes here (``on_change``): the routes are rebuilt."""
         self._routes = None
 
     def _transport(self, name: str, target: MCPServer | ServerConfig) -> Any:
