@@ -24,6 +24,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict, SettingsError
 
 from a2ia.errors import ConfigError
+from a2ia.hints import setting
 from a2ia.paths import config_dir, project_file
 from a2ia.trust.check import check_trust
 
@@ -49,7 +50,7 @@ class Settings(BaseSettings):
     base_url: str | None = Field(default=None, description="OpenAI-compatible server, ending in /v1")
     vllm_url: str = "http://127.0.0.1:8000/v1"
     ollama_url: str | None = Field(default=None, description="Ollama server; default OLLAMA_HOST or :11434")
-    api_key: SecretStr | None = Field(default=None, description="Bearer token for --backend openai/vllm")
+    api_key: SecretStr | None = Field(default=None, description="Bearer token for the openai and vllm backends")
     workspace: Path = Field(default_factory=Path.cwd)
     max_steps: int = Field(default=8, ge=1, le=1000)
     react: bool = Field(default=False, description="force ReAct prompting instead of native tool calls")
@@ -129,8 +130,8 @@ def _read_toml(path: Path, *, project: bool = False) -> dict[str, Any]:
     if forbidden:
         raise ConfigError(
             f"the settings file {path} sets {', '.join(forbidden)}, which a settings file cannot set",
-            hint="trust a folder with a2ia-cli trust (or --trust for one run); choose the workspace with -C; "
-            "a project's MCP servers go in .a2ia/mcp.json",
+            hint=f"trust a folder with a2ia-cli trust (or {setting('trust')} for one run); choose the workspace "
+            f"with {setting('workspace')}; a project's MCP servers go in .a2ia/mcp.json",
         )
     return data
 

@@ -12,16 +12,18 @@
     │   │                         falls back to prompting for them)
     │   ├── BackendProtocolError  a reply that does not parse as its wire format says
     │   └── ContextOverflow       the conversation no longer fits the model's context
-    ├── ToolError                 the tool machinery failed (a dead MCP server, not a tool's
-    │                             own failure: that is ``ToolResult(is_error=True)``, data)
-    └── ApprovalDenied            a call that needed approval was refused
+    └── ApprovalDenied            a call needed approval and no one could give it (exit 5)
 
-A tool's failure (file not found, path outside the workspace, bad arguments) is *data*: it
-goes back to the model as ``ToolResult(is_error=True)`` so the model can correct itself.
-Only failures of the protocol or the process raise.
+A tool's failure (file not found, path outside the workspace, bad arguments, a dead MCP
+server) is *data*: it goes back to the model as ``ToolResult(is_error=True)`` so the model can
+correct itself. Only failures of the protocol or the process raise. ``a2ia.outcomes`` maps each
+kind to a failure reason, an exit code and a default hint. A hint names the settings that fix
+the problem with ``a2ia.hints.setting``; each front end words them (``cli/wording.py``).
 """
 
 from __future__ import annotations
+
+from a2ia.hints import plain
 
 
 class A2iaError(Exception):
@@ -32,8 +34,12 @@ class A2iaError(Exception):
         self.message = message
         self.hint = hint
 
-    def __str__(self) -> str:
+    def text_with_hint(self) -> str:
+        """The message and the hint, their settings left for a front end to word (``a2ia.hints``)."""
         return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+
+    def __str__(self) -> str:
+        return plain(self.text_with_hint())
 
 
 class ConfigError(A2iaError):
@@ -68,10 +74,6 @@ class BackendProtocolError(BackendError):
 
 
 class ContextOverflow(BackendError):
-    pass
-
-
-class ToolError(A2iaError):
     pass
 
 

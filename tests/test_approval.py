@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from a2ia.client.scripted import ScriptedClient
+from a2ia.hints import named_settings
 from a2ia.orchestrator.events import ApprovalNeeded, ToolFinished, TurnDone, TurnFailed
 from a2ia.orchestrator.loop import Orchestrator
 from a2ia.orchestrator.session import Session
@@ -117,7 +118,7 @@ async def test_without_anyone_to_ask_the_call_is_refused_and_nothing_runs(tools:
     events = [e async for e in Orchestrator(ScriptedClient([WRITE_CALL, "x"]), tools).run(Session(), "write")]
     assert isinstance(events[-2], ApprovalNeeded) and events[-2].server == "a2ia"
     assert isinstance(events[-1], TurnFailed) and events[-1].reason == "approval_denied"
-    assert "--yes" in events[-1].hint and "--approval yolo" in events[-1].hint
+    assert named_settings(events[-1].hint) == [("yes", None), ("approval", "yolo"), ("allow_tools", "write_file")]
     assert not (workspace / "new.txt").exists()
 
 

@@ -16,6 +16,7 @@ from a2ia.engines.engine import open_engine
 from a2ia.engines.model_spec import ModelSpec, backend_for, parse_model_spec
 from a2ia.engines.select import select_backend
 from a2ia.errors import ConfigError, ModelNotFound
+from a2ia.hints import named_settings, plain
 
 pytestmark = pytest.mark.anyio
 
@@ -38,7 +39,7 @@ def test_model_prefixes(model: str | None, spec: ModelSpec) -> None:
 
 
 def test_a_prefix_that_contradicts_the_backend_is_a_clear_error() -> None:
-    with pytest.raises(ConfigError, match="for the ollama engine, but --backend is vllm"):
+    with pytest.raises(ConfigError, match="for the ollama engine, but the backend is vllm"):
         backend_for("vllm", "ollama:qwen2.5:7b")
     with pytest.raises(ConfigError, match="names no model"):
         parse_model_spec("vllm:")
@@ -57,7 +58,7 @@ async def test_auto_with_no_server_reports_each_engine_and_embeds(no_ollama_inst
     selection = await select_backend(Settings())
     assert selection.backend == "llamacpp"
     vllm, ollama, chosen = selection.lines
-    assert vllm.startswith("skipped vLLM: nothing answers at") and "--start-server" in vllm
+    assert vllm.startswith("skipped vLLM: nothing answers at") and named_settings(vllm) == [("start_server", None)]
     assert ollama == "skipped Ollama: not installed (https://ollama.com/download)"
     assert chosen == "backend: embedded llama.cpp"
 
@@ -83,7 +84,7 @@ async def test_auto_takes_ollama_when_it_has_the_model(ollama_server) -> None:
 
     missing = await select_backend(Settings(ollama_url=ollama_server.url, model="mistral:7b"))
     assert missing.backend == "llamacpp"
-    assert "skipped Ollama: it has no mistral:7b (ollama pull mistral:7b, or --pull)" in missing.lines
+    assert "skipped Ollama: it has no mistral:7b (ollama pull mistral:7b, or pull)" in map(plain, missing.lines)
     allowed = await select_backend(Settings(ollama_url=ollama_server.url, model="mistral:7b", pull=True))
     assert allowed.backend == "ollama"
 

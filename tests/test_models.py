@@ -20,6 +20,7 @@ import pytest
 from a2ia.engines import models
 from a2ia.engines.models import RECOMMENDED, bundled_smollm2, check_gguf, download_model, resolve_model
 from a2ia.errors import A2iaError, ConfigError, ModelNotFound
+from a2ia.hints import named_settings
 
 FAKE_GGUF = b"GGUF" + bytes(range(256)) * 40
 
@@ -56,7 +57,7 @@ def test_no_model_at_all_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(models, "bundled_smollm2", lambda: None)
     with pytest.raises(ModelNotFound) as info:
         resolve_model(None)
-    assert "a2ia-cli pull-model" in info.value.hint and "--model" in info.value.hint
+    assert "a2ia-cli pull-model" in info.value.hint and ("model", "/path/to/model.gguf") in named_settings(info.value.hint)
 
 
 @pytest.mark.anyio

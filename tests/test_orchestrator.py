@@ -8,6 +8,7 @@ import pytest
 
 from a2ia.client.scripted import ScriptedClient
 from a2ia.errors import BackendUnavailable
+from a2ia.hints import named_settings
 from a2ia.orchestrator.endings import ANSWER_NOW
 from a2ia.orchestrator.events import Notice, ToolFinished, ToolStarted, TurnDone, TurnFailed
 from a2ia.orchestrator.loop import Orchestrator
@@ -91,7 +92,7 @@ async def test_max_steps_stops_the_loop(tools: ToolRegistry) -> None:
     stopped = next(e for e in events if isinstance(e, Notice) and e.level == "warning")
     assert not any(isinstance(e, ToolCallReady) for e in events[events.index(stopped):]), "a call in the final step is not shown"
     assert isinstance(events[-1], TurnFailed) and events[-1].reason == "max_steps"
-    assert "3 steps" in events[-1].message and "--max-steps" in events[-1].hint
+    assert "3 steps" in events[-1].message and ("max_steps", None) in named_settings(events[-1].hint)
 
 
 async def test_at_the_step_limit_the_model_answers_without_tools(tools: ToolRegistry) -> None:
@@ -128,7 +129,7 @@ async def test_an_empty_reply_is_asked_again_without_tools_then_named(tools: Too
     assert isinstance(answered[-1], TurnDone)
     silent = await run_turn(Orchestrator(ScriptedClient(["", ""]), tools), Session(), "hi")
     assert isinstance(silent[-1], TurnFailed) and silent[-1].reason == "empty_reply"
-    assert "tool handler" in silent[-1].hint and "--react" in silent[-1].hint
+    assert "tool handler" in silent[-1].hint and ("react", None) in named_settings(silent[-1].hint)
 
 
 async def test_a_script_is_offered_only_the_tools_that_can_run(tools: ToolRegistry) -> None:
@@ -137,7 +138,8 @@ async def test_a_script_is_offered_only_the_tools_that_can_run(tools: ToolRegist
     offered = {s.name for s in client.requests[0].tools}
     assert offered >= {"list_dir", "read_file", "grep", "glob"} and not offered & {"write_file", "edit_file", "run_shell"}
     notice = next(e for e in events if isinstance(e, Notice))
-    assert "not offering write_file, edit_file, run_shell" in notice.text and "--yes" in notice.text
+    assert "not offering write_file, edit_file, run_shell" in notice.text
+    assert named_settings(notice.text) == [("yes", None), ("approval", "auto"), ("allow_tools", "write_file")]
     auto = ScriptedClient(["ok"])
     await run_turn(Orchestrator(auto, tools, approval=ApprovalPolicy(mode="auto-edit")), Session(), "x")
     assert {"write_file", "edit_file"} <= {s.name for s in auto.requests[0].tools}

@@ -20,10 +20,12 @@ from a2ia.config import load_settings
 pytestmark = pytest.mark.anyio
 
 
-async def typed(workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys, script: list, keys: str) -> tuple[int, str, str]:
+async def typed(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys, script: list, keys: str, **more_settings
+) -> tuple[int, str, str]:
     """The REPL on the scripted backend (approval ``ask``), fed ``keys``: its exit code, stdout, stderr."""
     monkeypatch.setenv("A2IA_SCRIPT", json.dumps(script))
-    settings = load_settings(backend="scripted", workspace=str(workspace), approval="ask")
+    settings = load_settings(backend="scripted", workspace=str(workspace), approval="ask", **more_settings)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         pipe.send_text(keys)
         pipe.close()
@@ -41,6 +43,15 @@ async def test_turns_commands_history_and_inline_approval(workspace: Path, monke
     assert 'write_file [a2ia] {"path": "note.txt", "content": "hi"} needs approval' in err
     assert (workspace / "note.txt").read_text() == "hi"
     assert "+hi" in history_file().read_text() and "+/tools" in history_file().read_text()
+
+
+async def test_a_hint_names_the_setting_as_the_repl_changes_it(workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """The step limit's hint in the REPL names the config key; a script (test_cli) names the flag."""
+    calls = [{"tool": "list_dir", "arguments": {"path": p}} for p in (".", "src", "..")]
+    code, _, err = await typed(workspace, monkeypatch, capsys, calls, "loop\r", max_steps=2)
+    assert code == 0, "the REPL goes on after a failed turn"
+    assert "stopped after 2 steps" in err
+    assert "raise the limit with max_steps in config.toml" in err and "--max-steps" not in err
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux; .ci/run does)")

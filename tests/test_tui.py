@@ -154,5 +154,7 @@ async def test_a_backend_that_cannot_open_is_shown_and_the_app_stays(workspace: 
             await pilot.pause(0.05)
             if app.query(NoticeLine):
                 break
-        assert "no model file at" in str(app.query(NoticeLine).first().render())
+        shown = str(app.query(NoticeLine).first().render())
+        assert "no model file at" in shown
+        assert "with model in config.toml" in shown and "--model" not in shown, "the TUI names the setting, not a flag"
         assert app.is_running

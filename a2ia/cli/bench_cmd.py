@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from a2ia.bench.measure import BackendResult, measure, steps_for
 from a2ia.bench.report import as_json, plot, table
+from a2ia.cli.exits import exiting_on_errors, fail
 from a2ia.config import BACKENDS, Settings, load_settings
 from a2ia.engines.engine import open_engine
 from a2ia.engines.model_spec import parse_model_spec
@@ -20,6 +21,7 @@ from a2ia.engines.models import resolve_model
 from a2ia.engines.ollama_server import OllamaServer, lists_model
 from a2ia.engines.select import DEFAULT_OLLAMA_MODEL, open_client, probe_vllm
 from a2ia.errors import A2iaError
+from a2ia.outcomes import EXIT_BACKEND_UNAVAILABLE
 from a2ia.tools.builtin import make_builtin_server
 from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
@@ -112,13 +114,11 @@ def bench_command(ctx: click.Context, backend, runs, warmup, concurrency, max_to
       a2ia-cli bench --backend all --plot bench.png
       a2ia-cli --vllm-url http://127.0.0.1:8000/v1 bench --backend vllm --concurrency 16 --json
     """
-    from a2ia.cli.main import _exit_code, _fail
-
     flags = dict(ctx.obj or {})
     if backend and backend != "all":
         flags["backend"] = backend
     err = Console(stderr=True)
-    try:
+    with exiting_on_errors():
         settings = load_settings(**flags)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True) as progress:
@@ -128,10 +128,6 @@ def bench_command(ctx: click.Context, backend, runs, warmup, concurrency, max_to
             ))
         if plot is not None:
             _plot(results, plot, err)
-    except A2iaError as exc:
-        _fail(str(exc), _exit_code(exc))
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
     if as_json_output:
         click.echo(json.dumps(as_json(results, runs=runs, warmup=warmup, max_tokens=max_tokens, skipped=skipped), indent=2))
     else:
@@ -143,7 +139,7 @@ def bench_command(ctx: click.Context, backend, runs, warmup, concurrency, max_to
             for problem in result.problems:
                 click.echo(f"warning: {result.backend}: {problem}", err=True)
     if not results:
-        _fail("no backend could be measured", 3)
+        fail("no backend could be measured", EXIT_BACKEND_UNAVAILABLE)
     sys.exit(1 if all(r.latency_ms is None for r in results) else 0)
 
 

@@ -31,6 +31,7 @@ class Command:
     usage: str
     help: str
     run: Handler
+    sets: str | None = None  # the setting it changes for the running session (hints name it)
 
 
 async def _help(agent: Agent, settings: Settings, arg: str) -> Outcome:
@@ -125,9 +126,9 @@ COMMANDS: dict[str, Command] = {
         Command("/help", "/help", "these commands", _help),
         Command("/model", "/model [NAME]", "the model in use", _model),
         Command("/backend", "/backend [NAME]", "the backend in use", _backend),
-        Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react),
+        Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react, sets="react"),
         Command("/tools", "/tools", "the tools the model is offered", _tools),
-        Command("/approval", "/approval [ask|auto|auto-edit|yolo]", "show or set the approval mode", _approval),
+        Command("/approval", "/approval [ask|auto|auto-edit|yolo]", "show or set the approval mode", _approval, sets="approval"),
         Command("/clear", "/clear", "start a new session", _clear),
         Command("/save", "/save", "where this session is saved", _save),
         Command("/sessions", "/sessions", "the saved sessions", _sessions),

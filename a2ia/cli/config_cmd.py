@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
+from a2ia.cli.exits import exiting_on_errors
+from a2ia.cli.wording import for_cli
 from a2ia.config import Settings, project_settings_file, resolve_settings, user_settings_file
-from a2ia.errors import A2iaError
 
 
 @click.command("config")
@@ -16,15 +15,12 @@ def config_command(ctx: click.Context) -> None:
     """Print the effective settings and where each one came from."""
     from a2ia.cli.runtime import trust_notice  # the agent's parts: not loaded for --help
 
-    try:
+    with exiting_on_errors():
         settings, origins = resolve_settings(**(ctx.obj or {}))
-    except A2iaError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
     click.echo(f"# files: {user_settings_file()} (user), {project_settings_file(settings.workspace)} (project)")
     notice = trust_notice(settings)
     if notice:
-        click.echo(f"# {notice.text}")
+        click.echo(f"# {for_cli(notice.text)}")
     for name in Settings.model_fields:
         value = getattr(settings, name)
         if name == "api_key" and value is not None:

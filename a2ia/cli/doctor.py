@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import click
 
+from a2ia.cli.wording import for_cli
 from a2ia.config import Settings, resolve_settings
 from a2ia.engines.gpu import find_gpus
 from a2ia.engines.model_spec import backend_for
@@ -178,9 +179,9 @@ async def run_checks(flags: dict, emit: Callable[[Check], None]) -> list[Check]:
 
 def print_check(check: Check) -> None:
     colour = {"ok": "green", "warning": "yellow", "error": "red"}[check.level]
-    click.echo(f"{click.style(f'{check.level:<8}', fg=colour)} {check.topic:<10} {check.text}")
+    click.echo(f"{click.style(f'{check.level:<8}', fg=colour)} {check.topic:<10} {for_cli(check.text)}")
     if check.fix:
-        click.echo(f"{'':<8} {'':<10} fix: {check.fix}")
+        click.echo(f"{'':<8} {'':<10} fix: {for_cli(check.fix)}")
 
 
 def doctor_exit_code(checks: list[Check]) -> int:

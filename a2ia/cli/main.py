@@ -1,7 +1,8 @@
-"""``a2ia-cli``: the command line. Parses flags, picks the front end, maps errors to exit codes.
+"""``a2ia-cli``: the command line. Parses flags and picks the front end.
 
-Exit codes: 0 done, 1 error, 2 usage or configuration, 3 backend unavailable, 4 step limit
-reached, 130 interrupted.
+Errors end a command through ``exits.exiting_on_errors``; the exit codes are ``a2ia.outcomes``'s
+table (0 done, 1 error, 2 usage or configuration, 3 backend unavailable, 4 the tools stopped,
+5 approval refused, 130 interrupted).
 """
 
 from __future__ import annotations
@@ -24,36 +25,16 @@ import anyio  # noqa: E402
 import click  # noqa: E402
 
 from a2ia import __version__  # noqa: E402
-from a2ia.cli.script import (  # noqa: E402
-    EXIT_BACKEND_UNAVAILABLE,
-    EXIT_ERROR,
-    EXIT_USAGE,
-    run_turns,
-    script_turns,
-)
+from a2ia.cli.exits import exiting_on_errors  # noqa: E402
+from a2ia.cli.script import run_turns, script_turns  # noqa: E402
 from a2ia.cli.stdin_input import decode_stdin, piped_context  # noqa: E402
 from a2ia.config import BACKENDS, load_settings  # noqa: E402
 from a2ia.engines.models import RECOMMENDED, models_dir  # noqa: E402
-from a2ia.errors import A2iaError, BackendUnavailable, ConfigError, ModelNotFound  # noqa: E402
+from a2ia.errors import ConfigError, ModelNotFound  # noqa: E402
 
 gc.freeze()
 if _gc_was_enabled:
     gc.enable()
-
-EXIT_INTERRUPTED = 130
-
-
-def _exit_code(exc: A2iaError) -> int:
-    if isinstance(exc, ConfigError):
-        return EXIT_USAGE
-    if isinstance(exc, BackendUnavailable):
-        return EXIT_BACKEND_UNAVAILABLE
-    return EXIT_ERROR
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 def _offer_download(exc: ModelNotFound) -> bool:
@@ -190,7 +171,7 @@ def cli(
     if ctx.invoked_subcommand:
         ctx.obj = {k: v for k, v in flags.items() if v is not None}  # subcommands read the same settings
         return
-    try:
+    with exiting_on_errors():
         settings = load_settings(**flags)
         if prompt is not None:
             turns, echo = [prompt], False
@@ -211,14 +192,7 @@ def cli(
             if settings.model or not _offer_download(exc):
                 raise
             code = anyio.run(run)
-        sys.exit(code)
-    except A2iaError as exc:
-        _fail(str(exc), _exit_code(exc))
-    except KeyboardInterrupt:
-        _fail("interrupted", EXIT_INTERRUPTED)
-    except Exception as exc:  # last resort: a clear line, the traceback only with --debug
-        logging.getLogger("a2ia").debug("unexpected error", exc_info=True)
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", EXIT_ERROR)
+    sys.exit(code)
 
 
 @cli.command("pull-model")
@@ -227,12 +201,8 @@ def pull_model(url: str | None) -> None:
     """Download the recommended model into the user's cache (with a progress bar)."""
     from a2ia.cli.download import download_into_models_dir
 
-    try:
+    with exiting_on_errors(interrupted="download interrupted; nothing was kept"):
         path = download_into_models_dir(url)
-    except A2iaError as exc:
-        _fail(str(exc), _exit_code(exc))
-    except KeyboardInterrupt:
-        _fail("download interrupted; nothing was kept", EXIT_INTERRUPTED)
     if path.name == RECOMMENDED.filename:
         click.echo(f"saved {path}; a2ia-cli uses it by default now")
     else:
@@ -278,11 +248,9 @@ def mcp_list(ctx: click.Context) -> None:
     """Connect to every configured MCP server and show its status and tools."""
     from a2ia.cli.mcp_list import show_servers
 
-    try:
+    with exiting_on_errors():
         settings = load_settings(**(ctx.obj or {}))
         code = anyio.run(show_servers, settings)
-    except A2iaError as exc:
-        _fail(str(exc), _exit_code(exc))
     sys.exit(code)
 
 

@@ -2,14 +2,16 @@
 
 The model's words go to stdout, so ``a2ia-cli -p … > answer.txt`` captures the answer alone;
 tool activity, notices and errors go to stderr, where a person watching still sees them as
-they happen.
+they happen. Notices and failures name settings in the front end's words (``wording``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TextIO
 
+from a2ia.cli.wording import for_cli
 from a2ia.orchestrator.events import (
     ApprovalNeeded,
     Event,
@@ -31,9 +33,10 @@ def format_arguments(arguments: dict) -> str:
 
 
 class PlainRenderer:
-    def __init__(self, out: TextIO, err: TextIO) -> None:
+    def __init__(self, out: TextIO, err: TextIO, wording: Callable[[str], str] = for_cli) -> None:
         self.out = out
         self.err = err
+        self.word = wording
         self._midline = False
 
     def _end_line(self) -> None:
@@ -51,12 +54,12 @@ class PlainRenderer:
         self._note(f"» {text}")
 
     def render_notice(self, text: str) -> None:
-        self._note(f"note: {text}")
+        self._note(f"note: {self.word(text)}")
 
     def render_output(self, text: str) -> None:
         """What a slash command answered."""
         if text:
-            self._note(text)
+            self._note(self.word(text))
 
     def render(self, event: Event) -> None:
         if isinstance(event, TextDelta):
@@ -82,9 +85,9 @@ class PlainRenderer:
             total = f"/{event.total:g}" if event.total else ""
             self._note(f"  … {event.progress:g}{total}" + (f" {event.message}" if event.message else ""))
         elif isinstance(event, Notice):
-            self._note(f"{'warning' if event.level == 'warning' else 'note'}: {event.text}")
+            self._note(f"{'warning' if event.level == 'warning' else 'note'}: {self.word(event.text)}")
         elif isinstance(event, TurnFailed):
-            self._note(f"error: {event.message}" + (f"\n  hint: {event.hint}" if event.hint else ""))
+            self._note(self.word(f"error: {event.message}" + (f"\n  hint: {event.hint}" if event.hint else "")))
         elif isinstance(event, TurnDone):
             self._end_line()
 
@@ -112,13 +115,16 @@ class JsonRenderer:
 
     def render(self, event: Event) -> None:
         # Python mode: pydantic's JSON mode raises on a lone surrogate; json.dumps copes.
-        self._line(event.model_dump())
+        record = event.model_dump()
+        if isinstance(event, (Notice, TurnFailed)):
+            record = {k: for_cli(v) if isinstance(v, str) else v for k, v in record.items()}
+        self._line(record)
 
     def render_prompt(self, text: str) -> None:
         self._line({"kind": "user", "text": text})
 
     def render_notice(self, text: str) -> None:
-        self._line({"kind": "notice", "level": "info", "text": text})
+        self._line({"kind": "notice", "level": "info", "text": for_cli(text)})
 
     def render_output(self, text: str) -> None:
-        self._line({"kind": "command", "text": text})
+        self._line({"kind": "command", "text": for_cli(text)})

@@ -22,6 +22,7 @@ from a2ia.cli.progress import PullDisplay
 from a2ia.cli.render import PlainRenderer
 from a2ia.cli.runtime import open_agent
 from a2ia.cli.trust_prompt import TrustQuestion
+from a2ia.cli.wording import for_interactive
 from a2ia.config import Settings
 from a2ia.orchestrator.events import ApprovalNeeded
 from a2ia.orchestrator.store import sessions_dir
@@ -62,7 +63,7 @@ async def run_repl(settings: Settings, question: TrustQuestion | None = None) ->
         completer=WordCompleter(sorted(COMMANDS), sentence=True),
         complete_while_typing=True,
     )
-    renderer = PlainRenderer(sys.stdout, sys.stderr)
+    renderer = PlainRenderer(sys.stdout, sys.stderr, wording=for_interactive)
 
     async def approver(request: ApprovalNeeded) -> Answer:
         while True:

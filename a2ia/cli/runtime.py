@@ -16,6 +16,7 @@ from a2ia.config import Settings
 from a2ia.engines.engine import PullCallback, StatusCallback, open_engine
 from a2ia.engines.select import open_client
 from a2ia.errors import ConfigError
+from a2ia.hints import setting
 from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Approver, Orchestrator
 from a2ia.orchestrator.session import Session
@@ -52,7 +53,7 @@ def open_workspace(settings: Settings) -> Workspace:
     try:
         return Workspace(settings.workspace)
     except NotADirectoryError as exc:
-        raise ConfigError(str(exc), hint="pass an existing folder with --workspace") from None
+        raise ConfigError(str(exc), hint=f"give an existing folder with {setting('workspace')}") from None
 
 
 def open_sandbox(settings: Settings, workspace: Workspace) -> tuple[Sandbox | None, Notice | None]:

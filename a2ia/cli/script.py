@@ -12,28 +12,10 @@ from a2ia.cli.progress import PullDisplay
 from a2ia.cli.render import JsonRenderer, PlainRenderer
 from a2ia.cli.runtime import open_agent
 from a2ia.config import Settings
-from a2ia.errors import ConfigError
 from a2ia.orchestrator.events import ApprovalNeeded, Notice, TurnFailed
 from a2ia.orchestrator.loop import Approver
+from a2ia.outcomes import EXIT_OK, FATAL, exit_code_for
 from a2ia.tools.approval import Answer
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_BACKEND_UNAVAILABLE = 3
-EXIT_STEP_LIMIT = 4
-EXIT_APPROVAL_REFUSED = 5
-
-EXIT_FOR_FAILURE = {
-    "max_steps": EXIT_STEP_LIMIT,
-    "repeated_call": EXIT_STEP_LIMIT,
-    "tool_errors": EXIT_STEP_LIMIT,
-    "empty_reply": EXIT_STEP_LIMIT,
-    "approval_denied": EXIT_APPROVAL_REFUSED,
-    "config": EXIT_USAGE,
-    "backend_unavailable": EXIT_BACKEND_UNAVAILABLE,
-}
-FATAL_FAILURES = {"config", "backend_unavailable"}
 
 
 def script_turns(text: str) -> list[str]:
@@ -92,7 +74,7 @@ async def run_turns(settings: Settings, turns: list[str], *, echo: bool, output:
                 if isinstance(event, TurnFailed):
                     failure = event.reason
             if failure is not None:
-                code = code or EXIT_FOR_FAILURE.get(failure, EXIT_ERROR)
-                if failure in FATAL_FAILURES:
+                code = code or exit_code_for(failure)
+                if failure in FATAL:
                     break
     return code

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from a2ia.cli.exits import exiting_on_errors
 from a2ia.cli.trust_prompt import record_trust
-from a2ia.errors import ConfigError
-from a2ia.trust.store import TrustStore, TrustStoreError, real_folder, store_path
-
-
-def _fail(exc: ConfigError) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(2)
+from a2ia.trust.store import TrustStore, real_folder, store_path
 
 
 @click.command("trust")
@@ -24,7 +18,7 @@ def trust_command(folder: str | None, listing: bool) -> None:
     """Trust FOLDER (default: the current one): its .a2ia/ files take effect, for it and its
     subfolders. What they would do is shown first; a change to them later asks again."""
     store = TrustStore()
-    try:
+    with exiting_on_errors():
         if listing:
             entries = store.entries()
             for entry in entries:
@@ -34,8 +28,6 @@ def trust_command(folder: str | None, listing: bool) -> None:
             return
         target = real_folder(Path(folder or "."))
         entry, lines = record_trust(target, store)
-    except TrustStoreError as exc:
-        _fail(exc)
     click.echo(f"trusted {entry.folder}" + ("" if lines else " (it has no project files yet)"))
     for line in lines:
         click.echo(f"  {line.render()}")
@@ -46,12 +38,10 @@ def trust_command(folder: str | None, listing: bool) -> None:
 def untrust_command(folder: str | None) -> None:
     """Stop trusting FOLDER (default: the current one)."""
     target = real_folder(Path(folder or "."))
-    try:
+    with exiting_on_errors():
         store = TrustStore()
         removed = store.untrust(target)
         still = store.find(target) if not removed else None
-    except TrustStoreError as exc:
-        _fail(exc)
     if removed:
         click.echo(f"no longer trusted: {target}")
     elif still is not None:

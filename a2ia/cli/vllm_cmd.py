@@ -15,12 +15,14 @@ import sys
 import anyio
 import click
 
+from a2ia.cli.exits import describe, fail
 from a2ia.config import Settings, load_settings
 from a2ia.engines.gpu import find_gpus
 from a2ia.engines.model_spec import parse_model_spec
 from a2ia.engines.profiles import PROFILES, profile_for, serve_command
 from a2ia.engines.vllm_launch import VLLMPlan, plan_vllm, start_vllm
 from a2ia.errors import A2iaError
+from a2ia.outcomes import exit_code_for_error
 
 PROFILE_CHOICES = ["auto", *map(str, PROFILES)]
 
@@ -83,9 +85,7 @@ def start_command(ctx: click.Context, profile, model, host, port, tensor_paralle
             return
         code = anyio.run(_serve, plan, settings, timeout)
     except A2iaError as exc:
-        from a2ia.cli.main import _exit_code, _fail
-
-        _fail(str(exc), _exit_code(exc))
+        fail(describe(exc), exit_code_for_error(exc))
     except (KeyboardInterrupt, asyncio.CancelledError):  # interrupted outside the server's wait
         code = 130
     sys.exit(code)

@@ -35,6 +35,7 @@ from a2ia.errors import (
     ModelNotFound,
     ToolsNotSupported,
 )
+from a2ia.hints import setting
 from a2ia.http_tls import verify_for
 from a2ia.types import (
     Capabilities,
@@ -172,14 +173,14 @@ class OllamaClient(LLMClient):
                     f"the Ollama model {self.model!r} cannot take tools: {text}",
                     status=exc.status_code if exc.status_code > 0 else 400,
                     body=text,
-                    hint="pick a model with the 'tools' capability (ollama show MODEL), or use --react",
+                    hint=f"pick a model with the 'tools' capability (ollama show MODEL), or use {setting('react')}",
                 )
             status = exc.status_code if exc.status_code > 0 else 500
             return BackendHTTPError(f"Ollama at {self.host} failed: {text}", status=status, body=text)
         if isinstance(exc, (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)):
             return BackendUnavailable(
                 f"cannot reach Ollama at {self.host}",
-                hint="start it with `ollama serve`, or set OLLAMA_HOST / --ollama-url",
+                hint=f"start it with `ollama serve`, or set {setting('ollama_url')} (or OLLAMA_HOST)",
             )
         if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
             return BackendUnavailable(f"the connection to Ollama at {self.host} was lost mid-reply: {exc}")

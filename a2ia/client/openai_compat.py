@@ -26,6 +26,7 @@ from a2ia.client._accumulate import ChunkAccumulator
 from a2ia.client._sse import iter_chunks
 from a2ia.client.base import LLMClient
 from a2ia.errors import BackendHTTPError, BackendProtocolError, BackendUnavailable, ToolsNotSupported
+from a2ia.hints import setting
 from a2ia.http_tls import verify_for
 from a2ia.types import Capabilities, ChatOptions, Message, StreamEvent, ToolSpec
 
@@ -84,7 +85,7 @@ class OpenAICompatClient(LLMClient):
 
     strict_tools = False
     constrained_decoding = False
-    unreachable_hint = "is the server running? check the URL (--base-url / --vllm-url)"
+    unreachable_hint = f"is the server running? check the URL ({setting('base_url')} / {setting('vllm_url')})"
 
     def __init__(
         self,
@@ -228,7 +229,7 @@ class OpenAICompatClient(LLMClient):
                 f"the server at {self.base_url} does not accept tools: {message}",
                 status=400,
                 body=body,
-                hint="start vLLM with --enable-auto-tool-choice --tool-call-parser <parser>, or use --react",
+                hint=f"start vLLM with --enable-auto-tool-choice --tool-call-parser <parser>, or use {setting('react')}",
             )
         raise BackendHTTPError(f"{where} failed with HTTP {response.status_code}: {message}", status=response.status_code, body=body)
 

@@ -102,7 +102,7 @@ def scripted_client_from_env(env: dict[str, str] | None = None) -> ScriptedClien
     raw = (env if env is not None else os.environ).get("A2IA_SCRIPT")
     if not raw:
         raise ConfigError(
-            "--backend scripted needs A2IA_SCRIPT",
+            "the scripted backend needs A2IA_SCRIPT",
             hint='set A2IA_SCRIPT to a JSON list of replies, e.g. \'["hello"]\'',
         )
     try:

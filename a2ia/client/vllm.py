@@ -16,6 +16,7 @@ from __future__ import annotations
 import httpx
 
 from a2ia.client.openai_compat import OpenAICompatClient
+from a2ia.hints import setting
 
 DEFAULT_VLLM_URL = "http://127.0.0.1:8000/v1"
 
@@ -23,8 +24,8 @@ DEFAULT_VLLM_URL = "http://127.0.0.1:8000/v1"
 class VLLMClient(OpenAICompatClient):
     strict_tools = True
     unreachable_hint = (
-        "is vLLM running? start one with: a2ia-cli --backend vllm --start-server (or scripts/vllm_start.sh); "
-        "or check --vllm-url"
+        f"is vLLM running? start one with {setting('start_server')} (or scripts/vllm_start.sh); "
+        f"or check {setting('vllm_url')}"
     )
     constrained_decoding = True
 

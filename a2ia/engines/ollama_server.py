@@ -43,6 +43,7 @@ from a2ia.errors import (
     ConfigError,
     ModelNotFound,
 )
+from a2ia.hints import setting
 from a2ia.http_tls import verify_for
 from a2ia.net import is_local_host
 
@@ -138,7 +139,7 @@ class OllamaServer:
             raise BackendHTTPError(
                 f"something at {self.host} answers /api/tags with HTTP {exc.status_code}, not as Ollama does",
                 status=exc.status_code, body=str(exc.error),
-                hint="point --ollama-url / OLLAMA_HOST at the Ollama daemon",
+                hint=f"point {setting('ollama_url')} (or OLLAMA_HOST) at the Ollama daemon",
             ) from None
         except (ValueError, TypeError) as exc:  # not JSON, or not the documented shape
             raise BackendProtocolError(f"{self.host}/api/tags did not answer as Ollama does: {exc}") from None
@@ -161,7 +162,7 @@ class OllamaServer:
             raise BackendUnavailable(
                 f"cannot reach Ollama at {self.host}",
                 hint="it is not on this machine, so a2ia does not start it: run `ollama serve` there, "
-                "or point --ollama-url / OLLAMA_HOST at a running daemon",
+                f"or point {setting('ollama_url')} (or OLLAMA_HOST) at a running daemon",
             )
         path = shutil.which(self.executable)
         if path is None:
@@ -219,7 +220,7 @@ class OllamaServer:
         if await self.has_model(name):
             return
         if not allow_pull:
-            raise ModelNotFound(f"Ollama has no model {name!r}", hint=f"ollama pull {name}   (or run a2ia with --pull)")
+            raise ModelNotFound(f"Ollama has no model {name!r}", hint=f"ollama pull {name}   (or run a2ia with {setting('pull')})")
         await self.pull(name, on_progress)
 
     async def pull(self, name: str, on_progress: Callable[[PullProgress], None] | None = None) -> None:

@@ -23,6 +23,7 @@ from a2ia.engines.models import resolve_model
 from a2ia.engines.ollama_server import OllamaServer, lists_model
 from a2ia.engines.vllm_launch import vllm_executable
 from a2ia.errors import ConfigError
+from a2ia.hints import setting
 from a2ia.http_tls import verify_for
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def _vllm_skip(settings: Settings, model: str | None, served: list[str] | None) 
             return None
         return f"skipped vLLM: {settings.vllm_url} serves {', '.join(served) or 'nothing'}, not {model}"
     if not settings.start_server:
-        return f"skipped vLLM: nothing answers at {settings.vllm_url} (start one: --start-server)"
+        return f"skipped vLLM: nothing answers at {settings.vllm_url} (start one: {setting('start_server')})"
     if vllm_executable(settings) is None:
         return "skipped vLLM: not installed (scripts/vllm_setup.sh installs it)"
     return None
@@ -95,11 +96,11 @@ def _ollama_skip(settings: Settings, ollama: OllamaServer, model: str, models: l
         if settings.start_server and shutil.which("ollama"):
             return None
         if shutil.which("ollama"):
-            return f"skipped Ollama: not running at {ollama.host} (start it: ollama serve, or --start-server)"
+            return f"skipped Ollama: not running at {ollama.host} (start it: ollama serve, or {setting('start_server')})"
         return "skipped Ollama: not installed (https://ollama.com/download)"
     if lists_model(models, model) or settings.pull:
         return None
-    return f"skipped Ollama: it has no {model} (ollama pull {model}, or --pull)"
+    return f"skipped Ollama: it has no {model} (ollama pull {model}, or {setting('pull')})"
 
 
 def open_client(settings: Settings) -> LLMClient:
@@ -111,8 +112,8 @@ def open_client(settings: Settings) -> LLMClient:
 
         if not settings.base_url:
             raise ConfigError(
-                "--backend openai needs the server's URL",
-                hint="pass --base-url http://HOST:PORT/v1 (or set A2IA_BASE_URL)",
+                f"{setting('backend', 'openai')} needs the server's URL",
+                hint=f"give it with {setting('base_url', 'http://HOST:PORT/v1')}",
             )
         return OpenAICompatClient(settings.base_url, model=model, api_key=api_key)
     if backend == "vllm":
@@ -146,5 +147,5 @@ def _chat_template(path: Path | None) -> str | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"cannot read the chat template {path}: {exc}",
-            hint="A2IA_CHAT_TEMPLATE_FILE (chat_template_file) names a Jinja file, as llama.cpp's --chat-template-file",
+            hint=f"{setting('chat_template_file')} names a Jinja file, as llama.cpp's --chat-template-file",
         ) from None

@@ -22,6 +22,7 @@ from a2ia.engines.gpu import find_gpus
 from a2ia.engines.profiles import PROFILES, VLLMProfile, profile_for, serve_command
 from a2ia.engines.vllm_server import VLLMServer
 from a2ia.errors import A2iaError, BackendUnavailable, ConfigError
+from a2ia.hints import setting
 from a2ia.net import is_local_host
 from a2ia.types import ChatOptions, Message
 
@@ -83,7 +84,7 @@ def plan_vllm(
     if not is_local_host(host):
         raise ConfigError(
             f"cannot start a vLLM server on {host}: a2ia starts servers on this machine only",
-            hint="start it on that machine (scripts/vllm_start.sh), or point --vllm-url at 127.0.0.1",
+            hint=f"start it on that machine (scripts/vllm_start.sh), or point {setting('vllm_url')} at 127.0.0.1",
         )
     if profile_gb is None:
         gpus, found = find_gpus()

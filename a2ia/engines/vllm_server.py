@@ -23,6 +23,7 @@ import httpx
 
 from a2ia.engines.child_process import LOG_TAIL_LINES, log_tail, stop_group
 from a2ia.errors import BackendUnavailable
+from a2ia.hints import setting
 from a2ia.http_tls import verify_for
 
 DEFAULT_STARTUP_TIMEOUT_S = 900.0
@@ -43,7 +44,7 @@ CAUSES = (
       "Invalid repository ID", "HFValidationError", "No such file or directory", "not a valid model identifier"),
      "unknown model: check the model name or path"),
     (("Found no NVIDIA driver", "libcuda.so", "CUDA driver version is insufficient", "No CUDA GPUs are available"),
-     "no usable CUDA: install the NVIDIA driver, or use --backend ollama / llamacpp"),
+     f"no usable CUDA: install the NVIDIA driver, or use {setting('backend', 'ollama')} / {setting('backend', 'llamacpp')}"),
     (("Address already in use", "address already in use"), "the port is taken: another server listens there"),
 )
 

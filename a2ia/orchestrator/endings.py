@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from a2ia.orchestrator.events import FailureReason
+from a2ia.hints import setting
+from a2ia.outcomes import FailureReason
 from a2ia.types import Message, ToolCall
 
 EMPTY_REPLY = (
     "the model sent nothing: a server whose tool handler cannot stream sends an empty reply "
-    "(llama_cpp.server's chatml-function-calling does); try --react, a server with a tool-call parser, "
+    f"(llama_cpp.server's chatml-function-calling does); try {setting('react')}, a server with a tool-call parser, "
     "or a larger model"
 )
 ANSWER_NOW = (
@@ -51,7 +52,7 @@ def stop_for_steps(max_steps: int) -> Stop:
     return Stop(
         "max_steps",
         f"stopped after {max_steps} steps without a final answer",
-        "raise the limit with --max-steps, or ask a narrower question",
+        f"raise the limit with {setting('max_steps')}, or ask a narrower question",
     )
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field
 
+from a2ia.outcomes import FailureReason
 from a2ia.types import (
     Done,
     ReasoningDelta,
@@ -20,10 +21,6 @@ from a2ia.types import (
     ToolResult,
     Usage,
 )
-
-FailureReason = Literal[
-    "max_steps", "repeated_call", "tool_errors", "empty_reply", "approval_denied", "config", "backend_unavailable", "backend", "tools", "internal"
-]
 
 
 class ToolStarted(Record):

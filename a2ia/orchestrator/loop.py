@@ -29,7 +29,7 @@ from a2ia.orchestrator.events import (
     TurnDone,
     TurnFailed,
 )
-from a2ia.orchestrator.failures import failure_hint, failure_reason, save_notice
+from a2ia.orchestrator.failures import internal_failure, save_notice, turn_failed
 from a2ia.orchestrator.protocols import NativeTools, ToolProtocol
 from a2ia.orchestrator.repetition import RepetitionGuard
 from a2ia.orchestrator.running import Approver, run_calls
@@ -147,16 +147,12 @@ class Orchestrator:
         except A2iaError as exc:
             if (notice := save_notice(session)) is not None:
                 yield notice
-            yield TurnFailed(reason=failure_reason(exc), message=exc.message, hint=failure_hint(exc))
+            yield turn_failed(exc)
         except Exception as exc:  # a bug must not take the front end down with it
             log.debug("internal error in the agent loop", exc_info=True)
             if (notice := save_notice(session)) is not None:
                 yield notice
-            yield TurnFailed(
-                reason="internal",
-                message=f"internal error: {type(exc).__name__}: {exc}",
-                hint="run again with --debug for the traceback, and please report it",
-            )
+            yield internal_failure(exc)
 
     def _may_switch(self, session: Session) -> bool:
         return self._mode == "auto" and self._fixed_protocol is None and isinstance(session.state.protocol, NativeTools)

@@ -1,8 +1,9 @@
 """One reply's tool calls: each approved (or refused, or asked about), then run concurrently.
 
 Every call gets a result in the session, in call order, whatever happens (a refusal, a
-cancelled turn), so the history stays well-formed. "Always" answers go into the session's own
-grants (``SessionState.grants``).
+cancelled turn), so the history stays well-formed. A call that needs approval with no one to
+ask then raises ``ApprovalDenied``, which ends the turn (exit 5 in scripts). "Always" answers
+go into the session's own grants (``SessionState.grants``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 
+from a2ia.errors import ApprovalDenied
 from a2ia.orchestrator.calls import check_call, run_concurrently
-from a2ia.orchestrator.events import ApprovalNeeded, Event, ToolFinished, ToolProgress, ToolStarted, TurnFailed
+from a2ia.orchestrator.events import ApprovalNeeded, Event, ToolFinished, ToolProgress, ToolStarted
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import Answer, ApprovalPolicy
 from a2ia.tools.registry import ToolRegistry
@@ -39,12 +41,10 @@ async def run_calls(
                 for other in calls:
                     refused = ToolResult(call_id=other.id, content="not run: it needed approval and no one could be asked", is_error=True)
                     session.append(Message.tool(refused, other.name))
-                yield TurnFailed(
-                    reason="approval_denied",
-                    message=f"{call.name} needs approval ({verdict.reason}) and there is no one to ask",
+                raise ApprovalDenied(
+                    f"{call.name} needs approval ({verdict.reason}) and there is no one to ask",
                     hint=approval.refusal_hint(spec, call),
                 )
-                return
             answer = await approver(request)
             if answer == "always" and spec is not None:
                 approval.remember(session.state.grants, spec, call)

@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from a2ia.hints import setting
 from a2ia.types import ToolCall, ToolSpec
 
 ApprovalMode = Literal["ask", "auto", "auto-edit", "yolo"]
@@ -181,7 +182,8 @@ class ApprovalPolicy:
         listed = ", ".join(names)
         return (
             f"no terminal to approve on: not offering {listed} to the model "
-            f"(offer them with --yes for this run, --approval auto, or an allow rule: A2IA_ALLOW_TOOLS={names[0]})"
+            f"(offer them with {setting('yes')} for this run, {setting('approval', 'auto')}, "
+            f"or an allow rule: {setting('allow_tools', names[0])})"
         )
 
     def _deny_rule(self, spec: ToolSpec, call: ToolCall) -> str | None:
@@ -206,5 +208,11 @@ class ApprovalPolicy:
 
     def refusal_hint(self, spec: ToolSpec, call: ToolCall | None = None) -> str:
         if call is not None and self._is_shell(spec) and call.arguments.get("sandbox") is False:
-            return "a command outside the sandbox needs a person's yes: run on a terminal, or --yes (this run), or --approval yolo"
-        return f"allow it with --yes (this run), --approval yolo, or an allow rule: A2IA_ALLOW_TOOLS={spec.name}"
+            return (
+                f"a command outside the sandbox needs a person's yes: run on a terminal, or {setting('yes')} "
+                f"(this run), or {setting('approval', 'yolo')}"
+            )
+        return (
+            f"allow it with {setting('yes')} (this run), {setting('approval', 'yolo')}, "
+            f"or an allow rule: {setting('allow_tools', spec.name)}"
+        )

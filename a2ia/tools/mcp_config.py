@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from a2ia.errors import ConfigError
+from a2ia.hints import setting
 from a2ia.paths import config_dir, project_file
 
 RESERVED_NAMES = frozenset({"a2ia"})
@@ -170,6 +171,6 @@ def load_servers(
             merged.update(read_config_file(path, environ))
     if extra_file is not None:
         if not extra_file.is_file():
-            raise ConfigError(f"--mcp-config: no file at {extra_file}")
+            raise ConfigError(f"no file at {extra_file} (the extra MCP servers file)", hint=f"check {setting('mcp_config')}")
         merged.update(read_config_file(extra_file, environ))
     return {name: cfg for name, cfg in merged.items() if not getattr(cfg, "disabled", False)}

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from a2ia.hints import setting
 from a2ia.paths import PROJECT_DIR, PROJECT_FILES, project_file
 from a2ia.trust.store import TrustEntry, TrustStore, TrustStoreError, real_folder
 
@@ -76,7 +77,7 @@ class TrustCheck:
         if self.state == "broken":
             return f"ignored {files}: {self.error}"
         why = "changed since you trusted this folder" if self.state == "changed" else "this folder is not trusted"
-        return f"ignored {files} ({why}); to use them: a2ia-cli trust {self.folder} (or --trust for one run)"
+        return f"ignored {files} ({why}); to use them: a2ia-cli trust {self.folder} (or {setting('trust')} for one run)"
 
 
 def check_trust(workspace: Path, *, once: bool = False, store: TrustStore | None = None) -> TrustCheck:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from a2ia.errors import ConfigError
+from a2ia.hints import setting
 from a2ia.paths import config_dir
 
 STORE_NAME = "trusted_folders.json"
@@ -65,7 +66,10 @@ class TrustStore:
     def _broken(self, why: str) -> TrustStoreError:
         return TrustStoreError(
             f"the trust store {self.path} {why}; no folder counts as trusted until it is fixed",
-            hint="fix the file or remove it (then trust folders again with a2ia-cli trust); --trust applies a folder's files for one run",
+            hint=(
+                "fix the file or remove it (then trust folders again with a2ia-cli trust); "
+                f"{setting('trust')} applies a folder's files for one run"
+            ),
         )
 
     def _read(self) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from a2ia.cli.tui.widgets import (
     TrustScreen,
     UserMessage,
 )
+from a2ia.cli.wording import for_interactive
 from a2ia.config import Settings
 from a2ia.errors import A2iaError
 from a2ia.orchestrator.events import (
@@ -122,7 +123,7 @@ class A2iaApp(App[int]):
                     self.show_notice(notice.text)
                 await self._release_agent.wait()
         except A2iaError as exc:
-            self.post_message(AgentFailed(str(exc)))
+            self.post_message(AgentFailed(exc.text_with_hint()))
 
     def on_agent_ready(self, message: AgentReady) -> None:
         self._model, self._context_length = message.model, message.context_length
@@ -184,7 +185,8 @@ class A2iaApp(App[int]):
         return self.query_one("#conversation", VerticalScroll)
 
     def show_notice(self, text: str) -> None:
-        self.conversation.mount(NoticeLine(text))
+        """Every notice and error the app shows; settings in hints are named as the TUI changes them."""
+        self.conversation.mount(NoticeLine(for_interactive(text)))
         self.conversation.scroll_end(animate=False)
 
     async def approve(self, request: ApprovalNeeded) -> Answer:
