@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from a2ia.json_text import first_json_object
 from a2ia.orchestrator import react
 from a2ia.orchestrator.react import ReActAction, ReActFinal, ReActParseError, parse_free, parse_json
 from a2ia.types import Message, ToolCall, ToolSpec
@@ -161,7 +162,7 @@ def test_unclosed_braces_are_scanned_in_linear_time() -> None:
     import time
 
     started = time.perf_counter()
-    assert react.first_json_object('{"a":' * 20_000) is None
+    assert first_json_object('{"a":' * 20_000) is None
     with pytest.raises(ReActParseError):
         parse_json("x" + "{" * 100_000, TOOLS)
     assert time.perf_counter() - started < 5  # about 0.1 s; the quadratic scan took minutes
@@ -179,4 +180,4 @@ def test_unclosed_braces_are_scanned_in_linear_time() -> None:
     ],
 )
 def test_first_json_object(text: str, found: str | None) -> None:
-    assert react.first_json_object(text) == found
+    assert first_json_object(text) == found

@@ -1,6 +1,6 @@
 """Bounded strings for grammar-constrained decoding."""
 
-from a2ia.client._schema import GRAMMAR_MAX_STRING, arguments_schema, bound_strings
+from a2ia.client.schema import GRAMMAR_MAX_STRING, arguments_schema, bound_strings
 
 
 def test_every_string_gets_a_bound_and_big_bounds_are_lowered() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from a2ia.client._text_calls import parse_text_calls, recover_text_calls
+from a2ia.client.text_calls import parse_text_calls, recover_text_calls
 from a2ia.types import Done, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage
 
 pytestmark = pytest.mark.anyio

@@ -18,29 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from a2ia import json_text
 from a2ia.errors import BackendProtocolError
+from a2ia.json_text import JSONTextError, loads
 from a2ia.types import Done, ReasoningDelta, StreamEvent, TextDelta, ToolCall, ToolCallReady, Usage
-
-
-def _repair(text: str) -> Any:
-    """``json_repair.loads``, imported only when a reply's JSON is broken (it is not free at startup).
-
-    ``None`` when even the repair fails (it raises on some inputs, e.g. very deep nesting).
-    """
-    import json_repair
-
-    try:
-        return json_repair.loads(text)
-    except Exception:  # noqa: BLE001 - a repair that fails is no repair; the caller reports the JSON error
-        return None
-
-
-def _json_error(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at character {exc.pos}"
-    if isinstance(exc, RecursionError):
-        return "nested too deeply"
-    return str(exc)  # e.g. an integer over Python's digit limit
 
 
 @dataclass
@@ -66,11 +47,11 @@ def parse_arguments(raw: str | Mapping[str, Any] | None, *, repair: bool = True)
     if not text or text == "null":
         return {}, None
     try:
-        value = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, an integer over the digit limit, deep nesting
-        repaired = _repair(text) if repair and text.startswith("{") else None
+        value = loads(text)
+    except JSONTextError as exc:
+        repaired = json_text.repair(text) if repair and text.startswith("{") else None
         if not isinstance(repaired, dict):
-            return {}, f"arguments are not valid JSON ({_json_error(exc)}): {text[:200]}"
+            return {}, f"arguments are not valid JSON ({exc.why}): {text[:200]}"
         value = repaired
     if value is None:
         return {}, None

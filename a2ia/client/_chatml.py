@@ -18,8 +18,9 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 
-from a2ia.client._schema import argument_summary
-from a2ia.client._text_calls import partial_suffix
+from a2ia.client.schema import argument_summary
+from a2ia.client.text_calls import partial_suffix
+from a2ia.json_text import object_end
 from a2ia.types import Message, ToolCall, ToolSpec
 
 IM_START = "<|im_start|>"
@@ -119,15 +120,6 @@ def _could_open(text: str) -> bool:
     return call.startswith("functions.") and ":" not in call and len(call) < HOLD_LIMIT
 
 
-def _arguments_end(text: str) -> int | None:
-    """Where the JSON object ``text`` starts with ends; ``None`` while it may still be growing."""
-    try:
-        _value, end = json.JSONDecoder().raw_decode(text)
-    except (ValueError, RecursionError):
-        return None
-    return end
-
-
 class AnswerMarkup:
     """Keeps the prompt's own markup out of an answer: a ``message:``, ``<message>`` or
     ``functions.<name>: returned:`` the model writes again at the start, a call it writes as
@@ -167,7 +159,7 @@ class AnswerMarkup:
                 if not rest:
                     return False
                 if rest.startswith("{"):
-                    end = _arguments_end(rest)
+                    end = object_end(rest)
                     if end is None:
                         if len(rest) < HELD_ARGUMENTS_LIMIT:
                             return False

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from a2ia.client import _chatml, _decision, _kv_prefix
-from a2ia.client._schema import arguments_schema, bound_strings
+from a2ia.client.schema import arguments_schema, bound_strings
 from a2ia.types import ChatOptions, Message, ToolSpec
 
 REMEMBERED_DECISIONS = 64

@@ -24,9 +24,9 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from a2ia.client._schema import arguments_schema, bound_strings
 from a2ia.client._template import ChatTemplate
 from a2ia.client._tool_formats import ToolFormat, may_still_open, message_dicts, opener_at, tool_dicts
+from a2ia.client.schema import arguments_schema, bound_strings
 from a2ia.types import ChatOptions, Message, ToolSpec
 
 END_OF_TURN = ("<|im_end|>", "<|im_start|>", "<|eot_id|>", "<|eom_id|>", "<|start_header_id|>", "[INST]")

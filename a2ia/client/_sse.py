@@ -5,7 +5,6 @@ Only parsing lives here; turning chunks into events is ``_accumulate``'s job.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,6 +13,7 @@ import httpx
 from httpx_sse import EventSource, SSEError
 
 from a2ia.errors import BackendHTTPError, BackendProtocolError
+from a2ia.json_text import JSONTextError, loads
 
 DONE = "[DONE]"
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -46,10 +46,9 @@ def parse_data(data: str) -> dict[str, Any] | None:
     if text == DONE:
         return None
     try:
-        chunk = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, an integer over the digit limit, deep nesting
-        why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise BackendProtocolError(f"the server sent a stream event that is not JSON ({why}): {text[:200]}") from None
+        chunk = loads(text)
+    except JSONTextError as exc:
+        raise BackendProtocolError(f"the server sent a stream event that is not JSON ({exc.why}): {text[:200]}") from None
     if not isinstance(chunk, dict):
         raise BackendProtocolError(f"the server sent a stream event that is not a JSON object: {text[:200]}")
     if _SURROGATE_ESCAPE.search(text):

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from a2ia.client._template import WrittenArguments
-from a2ia.client._text_calls import partial_suffix
+from a2ia.client.text_calls import partial_suffix
 from a2ia.types import Message, ToolSpec
 
 

@@ -6,7 +6,7 @@ import abc
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
 
-from a2ia.client._text_calls import recover_text_calls
+from a2ia.client.text_calls import recover_text_calls
 from a2ia.errors import BackendProtocolError
 from a2ia.types import (
     Capabilities,
@@ -28,7 +28,7 @@ class LLMClient(abc.ABC):
     Closing the iterator early (cancellation) stops generation on the backend.
 
     A backend implements ``_stream``; ``stream`` wraps it with the one shared recovery of tool
-    calls written as text (``_text_calls``) and closes it deterministically when the consumer
+    calls written as text (``text_calls``) and closes it deterministically when the consumer
     stops early.
     """
 

@@ -44,10 +44,10 @@ from a2ia.client import _chatml, _kv_prefix, _tool_formats
 from a2ia.client._accumulate import ChunkAccumulator
 from a2ia.client._functions_calls import FunctionsCalls
 from a2ia.client._native_calls import NativeCalls
-from a2ia.client._schema import bound_strings
 from a2ia.client._template import ChatTemplate
 from a2ia.client._thread_stream import iterate_in_thread
 from a2ia.client.base import LLMClient
+from a2ia.client.schema import bound_strings
 from a2ia.errors import BackendUnavailable, ConfigError, ContextOverflow
 from a2ia.types import Capabilities, ChatOptions, Message, StreamEvent, ToolSpec
 

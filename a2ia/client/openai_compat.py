@@ -3,7 +3,7 @@
 vLLM, llama.cpp's servers, SGLang, LM Studio. The transport is injected (an
 ``httpx.AsyncClient``), so tests hand it a ``MockTransport`` or point it at a real local
 server. Bytes → chunks is ``_sse``; chunks → events is ``_accumulate``; tool calls written as
-text are recovered by ``_text_calls``. httpx errors are translated here, where they enter:
+text are recovered by ``text_calls``. httpx errors are translated here, where they enter:
 
 * connection refused / unreachable (after bounded retries) → ``BackendUnavailable`` naming the URL
 * 429 and 503 → retried with backoff before the first byte, then ``BackendHTTPError``
@@ -28,6 +28,7 @@ from a2ia.client.base import LLMClient
 from a2ia.errors import BackendHTTPError, BackendProtocolError, BackendUnavailable, ToolsNotSupported
 from a2ia.hints import setting
 from a2ia.http_tls import verify_for
+from a2ia.json_text import JSONTextError, loads
 from a2ia.types import Capabilities, ChatOptions, Message, StreamEvent, ToolSpec
 
 RETRY_STATUSES = frozenset({429, 503})
@@ -69,8 +70,8 @@ def tool_choice_to_openai(choice: str) -> str | dict[str, Any]:
 def _error_message(body: str) -> str | None:
     """The human part of an error body: OpenAI's ``{"error": {"message"}}`` or FastAPI's ``detail``."""
     try:
-        detail = json.loads(body)
-    except (ValueError, RecursionError):
+        detail = loads(body)
+    except JSONTextError:
         return None
     if not isinstance(detail, dict):
         return None
@@ -128,8 +129,8 @@ class OpenAICompatClient(LLMClient):
                 raise BackendUnavailable(f"reading {self.base_url}/models failed: {str(exc) or type(exc).__name__}") from None
             await self._raise_for_status(response)
             try:
-                listing = response.json()
-            except (ValueError, RecursionError):
+                listing = loads(response.content)
+            except JSONTextError:
                 listing = None
             entries = listing.get("data") if isinstance(listing, dict) else None
             if not isinstance(entries, list) and not (isinstance(listing, dict) and entries is None):

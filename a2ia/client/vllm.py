@@ -6,7 +6,7 @@
 * A server started without ``--enable-auto-tool-choice`` answers tools with a 400 that the base
   client maps to ``ToolsNotSupported``.
 * A ``<tool_call>`` block left in ``content`` (streaming through the hermes parser, or a call
-  cut by ``max_tokens``) is recovered by the shared ``_text_calls`` step; a first tool-call
+  cut by ``max_tokens``) is recovered by the shared ``text_calls`` step; a first tool-call
   delta without ``arguments`` is handled by the shared accumulator.
 * Liveness at ``/health`` (outside ``/v1``); ``max_model_len`` from ``/v1/models``.
 """

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 
-from a2ia.client._text_calls import partial_suffix
 from a2ia.client.base import LLMClient
 from a2ia.orchestrator import react
 from a2ia.orchestrator.events import Notice
@@ -42,7 +41,6 @@ def retry_options(options: ChatOptions, retry: int) -> ChatOptions:
     return options.model_copy(update={"temperature": temperature, "seed": seed})
 
 
-_MARKERS = ("Action:", "Final Answer:")
 
 
 class ToolProtocol(abc.ABC):
@@ -99,7 +97,7 @@ class ReActTools(ToolProtocol):
         for attempt in range(MAX_CORRECTIONS + 1):
             text: list[str] = []
             usage: Usage | None = None
-            streamer = _FreeTextStreamer() if not self.constrained else None
+            streamer = react.FreeTextStreamer() if not self.constrained else None
             async with aclosing(client.stream(request, (), step_options)) as events:
                 async for event in events:
                     if isinstance(event, TextDelta):
@@ -149,7 +147,7 @@ class ReActTools(ToolProtocol):
             async for event in self._constrained_answer(client, messages, tools, options):
                 yield event
             return
-        streamer = _FreeTextStreamer()
+        streamer = react.FreeTextStreamer()
         text: list[str] = []
         async with aclosing(client.stream(react.render_plain(messages), (), options)) as events:
             async for event in events:
@@ -188,65 +186,3 @@ class ReActTools(ToolProtocol):
                 yield ReasoningDelta(text=step.thought)
             yield TextDelta(text=step.answer)
         yield Done(finish_reason="stop")
-
-
-class _FreeTextStreamer:
-    """Streams a free ReAct reply as it comes: thoughts as reasoning, the Final Answer as text.
-
-    Text before the first marker is held (a reply with no marker at all is the answer, decided
-    at the end); text that could be the start of a marker is held until it is known.
-    """
-
-    def __init__(self) -> None:
-        self.held = ""
-        self.section: str | None = None  # None (before any marker), "thought", "action", "answer"
-        self.answered = False
-        self.saw_action = False  # a Final Answer after an Action is an error, not an answer
-
-    def feed(self, text: str) -> list[StreamEvent]:
-        self.held += text
-        out: list[StreamEvent] = []
-        while True:
-            if self.section is None:
-                stripped = self.held.lstrip()
-                if stripped.startswith("Thought:"):
-                    self.section, self.held = "thought", stripped[len("Thought:") :].lstrip(" ")
-                    continue
-                if any(stripped.startswith(m) for m in _MARKERS):
-                    self.section, self.held = "action", stripped
-                    continue
-                return out
-            if self.section == "answer":
-                self.answered = True
-                out.append(TextDelta(text=self.held))
-                self.held = ""
-                return out
-            if self.section == "action":
-                answer_at = self.held.find("Final Answer:")
-                action_at = self.held.find("Action:")
-                if action_at != -1 and (answer_at == -1 or action_at < answer_at):
-                    self.saw_action = True
-                if answer_at != -1 and not self.saw_action:
-                    self.section = "answer"
-                    self.held = self.held.split("Final Answer:", 1)[1].lstrip(" ")
-                    continue
-                return out  # an Action is shown when it runs, not streamed
-            # section == "thought"
-            positions = [self.held.find(m) for m in _MARKERS if m in self.held]
-            if positions:
-                cut = min(positions)
-                if self.held[:cut].strip():
-                    out.append(ReasoningDelta(text=self.held[:cut]))
-                self.held = self.held[cut:]
-                self.section = "action"
-                continue
-            keep = max((partial_suffix(self.held, m) for m in _MARKERS), default=0)
-            ready, self.held = self.held[: len(self.held) - keep], self.held[len(self.held) - keep :]
-            if ready:
-                out.append(ReasoningDelta(text=ready))
-            return out
-
-    def flush(self) -> str:
-        rest, self.held = (self.held if self.section == "answer" else ""), ""
-        return rest
-

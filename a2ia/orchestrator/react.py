@@ -10,7 +10,8 @@ stops at ``Observation:`` and a2ia writes the observation itself. Two forms shar
   "final_answer"}``), decoded under a JSON schema that admits only offered tool names and each
   tool's own argument schema, for backends that can constrain decoding.
 
-The session keeps one message model whatever the mode: ``render_history`` turns it into the
+``FreeTextStreamer`` streams a free reply as it comes (thoughts as reasoning, the Final Answer
+as text). The session keeps one message model whatever the mode: ``render_history`` turns it into the
 text a ReAct model reads, so a session can switch modes mid-way.
 """
 
@@ -22,15 +23,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from a2ia.client._schema import argument_summary, arguments_schema
-from a2ia.types import Message, ToolSpec
+from a2ia.client.schema import argument_summary, arguments_schema
+from a2ia.client.text_calls import partial_suffix
+from a2ia.json_text import first_json_object, loads_or_repair
+from a2ia.types import Message, ReasoningDelta, StreamEvent, TextDelta, ToolSpec
 
 OBSERVATION = "Observation:"
 MAX_THOUGHT = 200
 CONSTRAINED_MIN_TOKENS = 512
 """A constrained reply must be able to finish its JSON: a cut one is lost (measured with
 SmolLM2, which fills a bounded thought to its limit)."""
-MAX_FINAL_ANSWER = 1000  # the grammar ceiling of the embedded engine (client/_schema.py)
+MAX_FINAL_ANSWER = 1000  # the grammar ceiling of the embedded engine (client/schema.py)
 
 FREE_FORMAT = """Use exactly this format:
 
@@ -170,59 +173,9 @@ def corrective_message(error: str, *, constrained: bool) -> Message:
 
 # --- parsing -----------------------------------------------------------------------------------
 
-def _repair(text: str) -> Any:
-    """``json_repair.loads``, imported only when a step's JSON is broken (it is not free at startup).
-
-    ``None`` when even the repair fails (it raises on some inputs, e.g. very deep nesting).
-    """
-    import json_repair
-
-    try:
-        return json_repair.loads(text)
-    except Exception:  # noqa: BLE001 - a repair that fails is no repair; the caller reports the reply
-        return None
-
-
 _MARKER = re.compile(r"^\s*(thought|action input|action|final answer)\s*:", re.IGNORECASE | re.MULTILINE)
 _FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)```", re.DOTALL)
 _OBSERVATION_LINE = re.compile(r"^\s*Observation:", re.MULTILINE)
-
-
-def first_json_object(text: str) -> str | None:
-    """The first balanced ``{…}`` in ``text`` (strings and escapes respected), or ``None``.
-
-    One pass, linear in the length: the braces that open are kept on a stack; the first one to
-    close with nothing open before it is the answer; if the first brace never closes, the answer
-    is the earliest brace that does (``{ {"a": 1}`` → ``{"a": 1}``). Braces inside strings do not
-    count. (Trying each ``{`` in turn and scanning to its end took quadratic time: a reply of
-    30,000 unclosed braces blocked the loop for seconds.)
-    """
-    start = text.find("{")
-    if start == -1:
-        return None
-    opened: list[int] = []
-    best: tuple[int, int] | None = None
-    in_string = escaped = False
-    for index in range(start, len(text)):
-        char = text[index]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char == "{":
-            opened.append(index)
-        elif char == "}" and opened:
-            begin = opened.pop()
-            if not opened:
-                return text[begin : index + 1]
-            if best is None or begin < best[0]:
-                best = (begin, index)
-    return text[best[0] : best[1] + 1] if best else None
 
 
 def _sections(text: str) -> dict[str, str]:
@@ -242,10 +195,7 @@ def _parse_input(raw: str) -> dict[str, Any]:
         if not raw.strip() or raw.strip() in ("{}", "None", "none", "null"):
             return {}
         raise ReActParseError(f"the Action Input is not a JSON object: {raw.strip()[:200]!r}")
-    try:
-        value = json.loads(body)
-    except (ValueError, RecursionError):  # JSONDecodeError, an integer over the digit limit, deep nesting
-        value = _repair(body)
+    value = loads_or_repair(body)
     if not isinstance(value, dict):
         raise ReActParseError(f"the Action Input is not a JSON object: {body[:200]!r}")
     return value
@@ -277,10 +227,7 @@ def parse_json(text: str, tool_names: Sequence[str]) -> ReActStep:
     body = first_json_object(text)
     if body is None:
         raise ReActParseError("it is not a JSON object")
-    try:
-        value = json.loads(body)
-    except (ValueError, RecursionError):  # JSONDecodeError, an integer over the digit limit, deep nesting
-        value = _repair(body)
+    value = loads_or_repair(body)
     if not isinstance(value, dict):
         raise ReActParseError("it is not a JSON object")
     thought = str(value.get("thought", ""))
@@ -298,3 +245,69 @@ def parse_json(text: str, tool_names: Sequence[str]) -> ReActStep:
             raise ReActParseError("action_input is not a JSON object")
         return ReActAction(thought, tool, arguments)
     raise ReActParseError("it has neither an action nor a final_answer")
+
+
+# --- streaming a free-text reply -----------------------------------------------------------------
+
+_STREAM_MARKERS = ("Action:", "Final Answer:")
+
+
+class FreeTextStreamer:
+    """Streams a free ReAct reply as it comes: thoughts as reasoning, the Final Answer as text.
+
+    Text before the first marker is held (a reply with no marker at all is the answer, decided
+    at the end); text that could be the start of a marker is held until it is known.
+    """
+
+    def __init__(self) -> None:
+        self.held = ""
+        self.section: str | None = None  # None (before any marker), "thought", "action", "answer"
+        self.answered = False
+        self.saw_action = False  # a Final Answer after an Action is an error, not an answer
+
+    def feed(self, text: str) -> list[StreamEvent]:
+        self.held += text
+        out: list[StreamEvent] = []
+        while True:
+            if self.section is None:
+                stripped = self.held.lstrip()
+                if stripped.startswith("Thought:"):
+                    self.section, self.held = "thought", stripped[len("Thought:") :].lstrip(" ")
+                    continue
+                if any(stripped.startswith(m) for m in _STREAM_MARKERS):
+                    self.section, self.held = "action", stripped
+                    continue
+                return out
+            if self.section == "answer":
+                self.answered = True
+                out.append(TextDelta(text=self.held))
+                self.held = ""
+                return out
+            if self.section == "action":
+                answer_at = self.held.find("Final Answer:")
+                action_at = self.held.find("Action:")
+                if action_at != -1 and (answer_at == -1 or action_at < answer_at):
+                    self.saw_action = True
+                if answer_at != -1 and not self.saw_action:
+                    self.section = "answer"
+                    self.held = self.held.split("Final Answer:", 1)[1].lstrip(" ")
+                    continue
+                return out  # an Action is shown when it runs, not streamed
+            # section == "thought"
+            positions = [self.held.find(m) for m in _STREAM_MARKERS if m in self.held]
+            if positions:
+                cut = min(positions)
+                if self.held[:cut].strip():
+                    out.append(ReasoningDelta(text=self.held[:cut]))
+                self.held = self.held[cut:]
+                self.section = "action"
+                continue
+            keep = max((partial_suffix(self.held, m) for m in _STREAM_MARKERS), default=0)
+            ready, self.held = self.held[: len(self.held) - keep], self.held[len(self.held) - keep :]
+            if ready:
+                out.append(ReasoningDelta(text=ready))
+            return out
+
+    def flush(self) -> str:
+        rest, self.held = (self.held if self.section == "answer" else ""), ""
+        return rest

@@ -22,6 +22,7 @@ import platformdirs
 from pydantic import ValidationError
 
 from a2ia.errors import ConfigError
+from a2ia.json_text import loads
 from a2ia.types import Message
 
 SUFFIX = ".jsonl"
@@ -132,7 +133,7 @@ def read_session(path: Path) -> LoadedSession:
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
-                record = json.loads(raw.decode("utf-8"))
+                record = loads(raw.decode("utf-8"))
                 if not isinstance(record, dict):
                     raise ValueError("not an object")
                 if record.get("type") == "session" and number == 1:
@@ -141,8 +142,7 @@ def read_session(path: Path) -> LoadedSession:
                     messages.append(Message.model_validate(record["message"]))
                 else:
                     raise ValueError(f"unknown record type {record.get('type')!r}")
-            except (ValueError, KeyError, UnicodeDecodeError, ValidationError, RecursionError) as exc:
-                # ValueError covers bad JSON and integers over Python's digit limit; RecursionError, nesting
+            except (ValueError, KeyError, ValidationError) as exc:  # JSONTextError and UnicodeDecodeError are ValueErrors
                 what = "the last line" if not raw.endswith(b"\n") else f"line {number}"
                 why = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
                 warnings.append(f"{path.name}: skipped {what}, which is damaged ({why})")

@@ -20,7 +20,6 @@ minimal environment (HOME, PATH, …) plus their ``env``, not a2ia's whole envir
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -30,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from a2ia.errors import ConfigError
 from a2ia.hints import setting
+from a2ia.json_text import JSONTextError, loads
 from a2ia.paths import config_dir, project_file
 
 RESERVED_NAMES = frozenset({"a2ia"})
@@ -124,11 +124,11 @@ def parse_server(name: str, raw: Any, source: str, environ: dict[str, str]) -> S
 def read_config_file(path: Path, environ: dict[str, str]) -> dict[str, ServerConfig | BrokenServer]:
     """The servers one file declares. An unreadable or malformed file is a ``ConfigError``."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read the MCP config {path}: {exc.strerror or exc}") from None
-    except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, an integer over the digit limit, deep nesting
-        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+    except ValueError as exc:  # not UTF-8 (UnicodeDecodeError), or not JSON (JSONTextError)
+        why = exc.why if isinstance(exc, JSONTextError) else str(exc)
         raise ConfigError(f"the MCP config {path} is not valid JSON: {why}", hint="it takes the mcpServers shape of Claude Desktop") from None
     servers = data.get("mcpServers") if isinstance(data, dict) else None
     if not isinstance(servers, dict):

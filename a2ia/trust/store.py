@@ -29,6 +29,7 @@ from typing import Any
 
 from a2ia.errors import ConfigError
 from a2ia.hints import setting
+from a2ia.json_text import JSONTextError, loads
 from a2ia.paths import config_dir
 
 STORE_NAME = "trusted_folders.json"
@@ -80,8 +81,8 @@ class TrustStore:
         except (OSError, UnicodeDecodeError) as exc:
             raise self._broken(f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
         try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
+            data = loads(text)
+        except JSONTextError:
             raise self._broken("is not valid JSON") from None
         folders = data.get("folders") if isinstance(data, dict) else None
         if not isinstance(folders, dict) or data.get("version") != VERSION:

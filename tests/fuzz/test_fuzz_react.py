@@ -20,8 +20,9 @@ from fuzz_support import cases, cut_short, json_objects, json_text, json_values,
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from a2ia.json_text import first_json_object
 from a2ia.orchestrator import react
-from a2ia.orchestrator.react import ReActAction, ReActFinal, ReActParseError, first_json_object, parse_free, parse_json
+from a2ia.orchestrator.react import ReActAction, ReActFinal, ReActParseError, parse_free, parse_json
 
 pytestmark = pytest.mark.fuzz
 

@@ -17,7 +17,7 @@ from fuzz_support import cases, json_objects, json_text, junk, or_junk, run, spl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2ia.client._text_calls import CALL_TAG, parse_text_calls, partial_suffix, recover_text_calls
+from a2ia.client.text_calls import CALL_TAG, parse_text_calls, partial_suffix, recover_text_calls
 from a2ia.types import Done, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage
 
 pytestmark = pytest.mark.fuzz

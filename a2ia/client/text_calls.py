@@ -19,6 +19,7 @@ from contextlib import aclosing
 from typing import Any
 
 from a2ia.client._accumulate import parse_arguments
+from a2ia.json_text import JSONTextError, loads
 from a2ia.types import Done, StreamEvent, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage
 
 CALL_TAG = "<tool_call>"
@@ -62,8 +63,8 @@ def parse_text_calls(text: str, tools: Iterable[ToolSpec]) -> list[ToolCall]:
     calls = []
     for index, body in enumerate(bodies):
         try:
-            obj = json.loads(body)
-        except (ValueError, RecursionError):  # JSONDecodeError, an integer over the digit limit, deep nesting
+            obj = loads(body)
+        except JSONTextError:
             return []
         objs = obj if isinstance(obj, list) else [obj]
         for item in objs:
