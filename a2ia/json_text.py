@@ -22,7 +22,7 @@ class JSONTextError(ValueError):
 
 def why_not_json(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at character {exc.pos}"
+        return f"{exc.msg}, character {exc.pos}"
     if isinstance(exc, RecursionError):
         return "nested too deeply"
     return str(exc)  # e.g. an integer over Python's digit limit

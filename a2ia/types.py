@@ -7,6 +7,7 @@ message model and one tool-call model, whatever the backend.
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +30,13 @@ class ToolCall(Record):
     arguments_error: str | None = None
     """Set when the model's arguments did not parse; the call is then answered with a tool
     error that quotes the problem, and never run."""
+
+
+def new_call_id() -> str:
+    """An id for a call whose wire gave it none (Ollama, the embedded engine, a call written as
+    text). Unique in the session: templates and servers pair calls with results by id, and a
+    ``call_0`` in every turn would pair a result with the wrong call."""
+    return f"call_{uuid.uuid4().hex[:12]}"
 
 
 class ToolResult(Record):

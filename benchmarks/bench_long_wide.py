@@ -52,7 +52,7 @@ async def long_session(turns: int, workspace: Path) -> dict:
     for turn in range(1, turns + 1):
         replies.extend(reply_for(turn))
     script = iter(replies)
-    client = ScriptedClient(lambda _messages, _tools: next(script))
+    client = ScriptedClient(lambda _request: next(script))
     times, memory = [], {}
     os.environ.setdefault("A2IA_DATA_DIR", tempfile.mkdtemp())
     tracemalloc.start()

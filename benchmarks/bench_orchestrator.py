@@ -24,7 +24,6 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import anyio
@@ -33,14 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import Row, iqr, machine, median, table  # noqa: E402
 
-from a2ia.client.scripted import ScriptedClient  # noqa: E402
+from a2ia.client.scripted import ScriptedClient, ScriptedRequest  # noqa: E402
 from a2ia.orchestrator.events import TurnDone  # noqa: E402
 from a2ia.orchestrator.loop import Orchestrator  # noqa: E402
 from a2ia.orchestrator.session import Session  # noqa: E402
 from a2ia.tools.builtin import make_builtin_server  # noqa: E402
 from a2ia.tools.registry import ToolRegistry  # noqa: E402
 from a2ia.tools.workspace import Workspace  # noqa: E402
-from a2ia.types import ChatOptions, Message, ToolCall, ToolCallReady, ToolSpec  # noqa: E402
+from a2ia.types import ChatOptions, Message, ToolCall, ToolCallReady  # noqa: E402
 
 PATHS = (".", "src")
 ANSWER = "There are two entries here: a README and a src folder."
@@ -49,9 +48,9 @@ ANSWER = "There are two entries here: a README and a src folder."
 def script(steps: int):
     """The scripted model: ``steps`` calls in a row (counted from the turn's tool results), then an answer."""
 
-    def reply(messages: Sequence[Message], _tools: Sequence[ToolSpec]):
+    def reply(request: ScriptedRequest):
         done = 0
-        for message in reversed(messages):
+        for message in reversed(request.messages):
             if message.role == "user":
                 break
             done += message.role == "tool"

@@ -101,11 +101,7 @@ def test_shorten_and_estimate() -> None:
 async def test_orchestrator_fits_every_request_and_tells_the_person(workspace: Path) -> None:
     (workspace / "big.txt").write_text("line of text\n" * 3_000)
 
-    class SmallWindow(ScriptedClient):
-        async def capabilities(self):
-            return (await super().capabilities()).model_copy(update={"context_length": WINDOW})
-
-    client = SmallWindow([ToolCall(id="c1", name="read_file", arguments={"path": "big.txt"}), "It is long."])
+    client = ScriptedClient([ToolCall(id="c1", name="read_file", arguments={"path": "big.txt"}), "It is long."], context_length=WINDOW)
     async with ToolRegistry() as registry:
         await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
         orchestrator = Orchestrator(client, registry, options=OPTIONS)
@@ -121,13 +117,9 @@ async def test_orchestrator_fits_every_request_and_tells_the_person(workspace: P
 
 @pytest.mark.anyio
 async def test_overflow_ends_the_turn_cleanly(workspace: Path) -> None:
-    class Tiny(ScriptedClient):
-        async def capabilities(self):
-            return (await super().capabilities()).model_copy(update={"context_length": 512})
-
     async with ToolRegistry() as registry:
         await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
-        events = [e async for e in Orchestrator(Tiny(["x"]), registry).run(Session(), "word " * 2_000)]
+        events = [e async for e in Orchestrator(ScriptedClient(["x"], context_length=512), registry).run(Session(), "word " * 2_000)]
     assert isinstance(events[-1], TurnFailed) and events[-1].reason == "backend" and "window" in events[-1].message
 
 
@@ -144,13 +136,9 @@ async def test_real_tokenizer_counts_for_the_embedded_engine(smollm2: Path) -> N
 
 @pytest.mark.anyio
 async def test_unknown_window_assumes_the_fallback_and_says_so(workspace: Path) -> None:
-    class Unknown(ScriptedClient):
-        async def capabilities(self):
-            return (await super().capabilities()).model_copy(update={"context_length": None})
-
     async with ToolRegistry() as registry:
         await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
-        orchestrator = Orchestrator(Unknown(["x"]), registry, fallback_window=3000)
+        orchestrator = Orchestrator(ScriptedClient(["x"], context_length=None), registry, fallback_window=3000)
         events = [e async for e in orchestrator.run(Session(), "hi")]
     assert isinstance(events[0], Notice) and "assuming 3,000 tokens" in events[0].text
     assert orchestrator.budget.window == 3000

@@ -6,6 +6,9 @@
   (``scripts/vllm-cpu/setup.sh DIR`` and ``VLLM_CPU_DIR=DIR``; ``.ci/run`` does both).
 * ``ollama``: ``OllamaClient`` against recorded Ollama wire fixtures replayed over HTTP (no
   Ollama daemon can run here; ``fixtures/ollama/README.md``).
+* ``scripted``: ``ScriptedClient`` with a reply function that obeys the request as a model is
+  asked to (a named ``tool_choice`` calls that tool); its replies go through the same chunk
+  accumulation as the real clients', so it holds to the contract the front-end tests rely on.
 
 Assertions are on structure, never on what the tiny model says.
 """
@@ -23,9 +26,10 @@ from a2ia.client.base import LLMClient
 from a2ia.client.llamacpp import LlamaCppClient
 from a2ia.client.ollama import OllamaClient
 from a2ia.client.openai_compat import OpenAICompatClient
+from a2ia.client.scripted import Reply, ScriptedClient, ScriptedRequest
 from a2ia.client.vllm import VLLMClient
 from a2ia.errors import BackendUnavailable
-from a2ia.types import ChatOptions, Done, Message, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage
+from a2ia.types import ChatOptions, Done, Message, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage, new_call_id
 
 from servers import free_port
 
@@ -56,8 +60,21 @@ def _dead_url() -> str:
     return f"http://127.0.0.1:{free_port()}/v1"
 
 
-@pytest.fixture(params=["embedded", "openai", "vllm", "ollama"])
+def obedient_model(request: ScriptedRequest) -> Reply:
+    """Calls the tool ``tool_choice`` names, with arguments its schema takes; else answers in words."""
+    if request.options.tool_choice in {t.name for t in request.tools}:
+        return ToolCall(id=new_call_id(), name=request.options.tool_choice, arguments={"path": "src"})
+    return "Hello! One, two, three, four, five."
+
+
+@pytest.fixture(params=["embedded", "openai", "vllm", "ollama", "scripted"])
 def backend(request: pytest.FixtureRequest, smollm2: Path) -> Backend:
+    if request.param == "scripted":
+        return Backend(
+            "scripted",
+            make=lambda: ScriptedClient(obedient_model),
+            make_dead=lambda: ScriptedClient([BackendUnavailable("the scripted backend is gone")]),
+        )
     if request.param == "embedded":
         return Backend(
             "embedded",
@@ -187,5 +204,5 @@ async def test_server_gone(backend: Backend) -> None:
     async with backend.make_dead() as dead:
         with pytest.raises(BackendUnavailable) as info:
             await collect(dead, [Message.user("hi")])
-    if backend.name != "embedded":
+    if backend.name not in ("embedded", "scripted"):
         assert "127.0.0.1" in str(info.value)

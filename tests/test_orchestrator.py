@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from a2ia.client.scripted import ScriptedClient
+from a2ia.client.scripted import CUT_SHORT, RawCall, ScriptedClient
 from a2ia.errors import BackendUnavailable
 from a2ia.hints import named_settings
 from a2ia.orchestrator.endings import ANSWER_NOW
@@ -71,18 +71,18 @@ async def test_tool_error_is_fed_back_as_data(tools: ToolRegistry) -> None:
 
 
 async def test_unparseable_arguments_are_not_run_and_explained(tools: ToolRegistry) -> None:
-    bad = ToolCall(id="c1", name="read_file", arguments={}, arguments_error="arguments are not valid JSON: {pa")
-    client = ScriptedClient([bad, "ok"])
+    client = ScriptedClient([[RawCall("read_file", '{"pa'), CUT_SHORT], "ok"])
     events = await run_turn(Orchestrator(client, tools), Session(), "x")
     finished = next(e for e in events if isinstance(e, ToolFinished))
     assert finished.result.is_error
-    assert "was not run" in finished.result.content and "{pa" in finished.result.content
+    assert "was not run" in finished.result.content and '{"pa' in finished.result.content
+    assert "cut by the token limit" in finished.result.content
 
 
 async def test_max_steps_stops_the_loop(tools: ToolRegistry) -> None:
     """At the limit, one more request with no tools; a model that still only calls fails the turn."""
     client = ScriptedClient(
-        lambda messages, specs: ToolCall(id=f"c{len(messages)}", name="read_file", arguments={"path": "README.md", "offset": len(messages)})
+        lambda request: ToolCall(id=f"c{len(request.messages)}", name="read_file", arguments={"path": "README.md", "offset": len(request.messages)})
     )
     events = await run_turn(Orchestrator(client, tools, max_steps=3), Session(), "loop forever")
     assert len(client.requests) == 4
@@ -96,7 +96,8 @@ async def test_max_steps_stops_the_loop(tools: ToolRegistry) -> None:
 
 
 async def test_at_the_step_limit_the_model_answers_without_tools(tools: ToolRegistry) -> None:
-    def reply(messages, specs):
+    def reply(request):
+        messages = request.messages
         if messages[-1].content == ANSWER_NOW:
             return "From what I read: a demo project."
         return ToolCall(id=f"c{len(messages)}", name="read_file", arguments={"path": "README.md", "offset": len(messages)})
@@ -112,7 +113,8 @@ async def test_at_the_step_limit_the_model_answers_without_tools(tools: ToolRegi
 
 
 async def test_three_failing_steps_in_a_row_stop_the_tools(tools: ToolRegistry) -> None:
-    def reply(messages, specs):
+    def reply(request):
+        messages = request.messages
         if messages[-1].content == ANSWER_NOW:
             return "I could not find those files."
         return ToolCall(id=f"c{len(messages)}", name="read_file", arguments={"path": f"missing{len(messages)}.txt"})

@@ -60,8 +60,8 @@ async def test_always_approvals_stay_with_the_session_that_gave_them(tools: Tool
 async def test_the_react_fallback_stays_with_the_session_it_was_forced_on(tools: ToolRegistry) -> None:
     """A backend that refuses tools natively (an HTTP 400, as vLLM without a parser gives)."""
 
-    def reply(messages, offered):
-        if offered:
+    def reply(request):
+        if request.tools:
             return ToolsNotSupported("tools are not supported: no parser", status=400)
         return "Final Answer: hello"
 

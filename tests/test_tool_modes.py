@@ -32,9 +32,8 @@ VLLM_400 = '"auto" tool choice requires --enable-auto-tool-choice and --tool-cal
 OLLAMA_400 = json.loads((FIXTURES / "ollama" / "chat_does_not_support_tools.json").read_text())["body"]["error"]
 
 
-class NoNativeTools(ScriptedClient):
-    async def capabilities(self):
-        return (await super().capabilities()).model_copy(update={"native_tools": False})
+def no_native_tools(replies, **capabilities) -> ScriptedClient:
+    return ScriptedClient(replies, native_tools=False, **capabilities)
 
 
 @pytest.fixture
@@ -61,7 +60,7 @@ REACT_FINAL = "Thought: I know now.\nFinal Answer: It is a demo project."
 
 
 async def test_react_round_trip_when_the_model_has_no_native_tools(tools: ToolRegistry) -> None:
-    client = NoNativeTools([REACT_CALL, REACT_FINAL])
+    client = no_native_tools([REACT_CALL, REACT_FINAL])
     events = await run_turn(Orchestrator(client, tools))
     assert isinstance(events[0], Notice) and "using react prompting" in events[0].text
     finished = next(e for e in events if isinstance(e, ToolFinished))
@@ -77,10 +76,10 @@ async def test_react_round_trip_when_the_model_has_no_native_tools(tools: ToolRe
 
 @pytest.mark.parametrize("rejection", [VLLM_400, OLLAMA_400], ids=["vllm-400", "ollama-does-not-support-tools"])
 async def test_tools_rejected_switches_to_react_with_a_notice(tools: ToolRegistry, rejection: str) -> None:
-    def reply(messages, specs):
-        if specs:
+    def reply(request):
+        if request.tools:
             return ToolsNotSupported(f"the server does not accept tools: {rejection}", status=400, body=rejection)
-        return REACT_CALL if not any(m.content.startswith("Observation:") for m in messages) else REACT_FINAL
+        return REACT_CALL if not any(m.content.startswith("Observation:") for m in request.messages) else REACT_FINAL
 
     client = ScriptedClient(reply)
     orchestrator = Orchestrator(client, tools, approver=approve_all)
@@ -110,7 +109,7 @@ async def test_react_forced_on_a_native_backend(tools: ToolRegistry) -> None:
 
 
 async def test_unparseable_react_reply_gets_a_corrective_message(tools: ToolRegistry) -> None:
-    client = NoNativeTools(["Thought: hmm\nAction: delete_all\nAction Input: {}", REACT_FINAL])
+    client = no_native_tools(["Thought: hmm\nAction: delete_all\nAction Input: {}", REACT_FINAL])
     events = await run_turn(Orchestrator(client, tools))
     assert any(isinstance(e, Notice) and "'delete_all' is not a tool" in e.text for e in events)
     correction = client.requests[1].messages[-1]
@@ -123,7 +122,7 @@ async def test_unparseable_react_reply_gets_a_corrective_message(tools: ToolRegi
 
 async def test_corrections_are_bounded_and_nothing_is_lost(tools: ToolRegistry) -> None:
     bad = "Thought: x\nAction: nope\nAction Input: {}"
-    client = NoNativeTools([bad, bad, bad, "never asked"])
+    client = no_native_tools([bad, bad, bad, "never asked"])
     events = await run_turn(Orchestrator(client, tools))
     assert len(client.requests) == 3
     assert any(isinstance(e, Notice) and e.level == "warning" and "shown as it is" in e.text for e in events)
@@ -131,13 +130,9 @@ async def test_corrections_are_bounded_and_nothing_is_lost(tools: ToolRegistry) 
 
 
 async def test_constrained_react_sends_the_schema_and_parses_json(tools: ToolRegistry) -> None:
-    class Constrained(NoNativeTools):
-        async def capabilities(self):
-            return (await super().capabilities()).model_copy(update={"constrained_decoding": True})
-
     call = json.dumps({"thought": "read it", "action": "read_file", "action_input": {"path": "README.md"}})
     final = json.dumps({"thought": "done", "final_answer": "A demo."})
-    client = Constrained([call, final])
+    client = no_native_tools([call, final], constrained_decoding=True)
     events = await run_turn(Orchestrator(client, tools))
     assert "react-constrained" in events[0].text
     schema = client.requests[0].options.json_schema

@@ -21,7 +21,7 @@ from typing import Any
 from a2ia import json_text
 from a2ia.errors import BackendProtocolError
 from a2ia.json_text import JSONTextError, loads
-from a2ia.types import Done, ReasoningDelta, StreamEvent, TextDelta, ToolCall, ToolCallReady, Usage
+from a2ia.types import Done, ReasoningDelta, StreamEvent, TextDelta, ToolCall, ToolCallReady, Usage, new_call_id
 
 
 @dataclass
@@ -137,7 +137,7 @@ class ChunkAccumulator:
             if error and cut:
                 error += " (the reply was cut by the token limit)"
             call = ToolCall(
-                id=partial.id or f"call_{index}",
+                id=partial.id or new_call_id(),
                 name=partial.name,
                 arguments=arguments,
                 arguments_error=error,

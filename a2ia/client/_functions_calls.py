@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from a2ia.client import _chatml, _decision, _kv_prefix
 from a2ia.client.schema import arguments_schema, bound_strings
-from a2ia.types import ChatOptions, Message, ToolSpec
+from a2ia.types import ChatOptions, Message, ToolSpec, new_call_id
 
 REMEMBERED_DECISIONS = 64
 CALL_SPELLINGS = ("functions.", " functions.", "Functions.", "function functions.", "Function functions.")
@@ -133,7 +132,7 @@ class FunctionsCalls:
         pieces = list(self.engine._complete(self.llama, call_prompt, self.counted, max_tokens=self.max_call_tokens, grammar=grammar, **sampling))
         self.produced += len(pieces)
         arguments = "".join(p["choices"][0].get("text") or "" for p in pieces)
-        call_id = f"call_{uuid.uuid4().hex[:12]}"
+        call_id = new_call_id()
         self.engine._remember_arguments(call_id, arguments)
         call = {"index": 0, "id": call_id, "type": "function", "function": {"name": spec.name, "arguments": arguments}}
         # Arguments that stopped at the cap are cut JSON: "length" makes the accumulator

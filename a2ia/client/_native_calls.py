@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from a2ia.client._template import ChatTemplate
 from a2ia.client._tool_formats import ToolFormat, may_still_open, message_dicts, opener_at, tool_dicts
 from a2ia.client.schema import arguments_schema, bound_strings
-from a2ia.types import ChatOptions, Message, ToolSpec
+from a2ia.types import ChatOptions, Message, ToolSpec, new_call_id
 
 END_OF_TURN = ("<|im_end|>", "<|im_start|>", "<|eot_id|>", "<|eom_id|>", "<|start_header_id|>", "[INST]")
 XML_STRING_MAX = 1000
@@ -163,7 +162,7 @@ class NativeCalls:
             target = next((n for n in sorted(names, key=len, reverse=True) if chosen.startswith(n)), names[0])
         spec = next(t for t in tools if t.name == target)
         written += target + self.fmt.name_end
-        call_id = f"call_{uuid.uuid4().hex[:12]}"
+        call_id = new_call_id()
         if self.fmt.arguments == "json":
             schema = arguments_schema(spec.schema_for_decoding)
             pieces = self._complete(written, max_tokens=self.max_call_tokens, grammar=self.engine._grammar(json.dumps(schema)), **sampling)

@@ -49,6 +49,7 @@ from a2ia.types import (
     ToolCallReady,
     ToolSpec,
     Usage,
+    new_call_id,
 )
 
 DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
@@ -273,7 +274,7 @@ class OllamaClient(LLMClient):
                 for tool_call in message.tool_calls or ():
                     yield ToolCallReady(
                         call=ToolCall(
-                            id=f"call_{calls}",
+                            id=getattr(tool_call, "id", None) or new_call_id(),
                             name=scrub_surrogates(tool_call.function.name),
                             arguments=scrub_surrogates(dict(tool_call.function.arguments or {})),
                         )

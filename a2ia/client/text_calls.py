@@ -20,7 +20,7 @@ from typing import Any
 
 from a2ia.client._accumulate import parse_arguments
 from a2ia.json_text import JSONTextError, loads
-from a2ia.types import Done, StreamEvent, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage
+from a2ia.types import Done, StreamEvent, TextDelta, ToolCall, ToolCallReady, ToolSpec, Usage, new_call_id
 
 CALL_TAG = "<tool_call>"
 _BLOCK = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
@@ -41,12 +41,12 @@ def partial_suffix(text: str, marker: str) -> int:
     return 0
 
 
-def _as_call(obj: Any, names: set[str], index: int) -> ToolCall | None:
+def _as_call(obj: Any, names: set[str]) -> ToolCall | None:
     if not isinstance(obj, dict) or not isinstance(obj.get("name"), str) or obj["name"] not in names:
         return None  # a name that is not a string (a list, an object) names no tool, and cannot be looked up
     raw = obj.get("arguments", obj.get("parameters", {}))
     arguments, error = parse_arguments(raw if isinstance(raw, (str, dict)) or raw is None else json.dumps(raw))
-    return ToolCall(id=f"text_call_{index}", name=obj["name"], arguments=arguments, arguments_error=error)
+    return ToolCall(id=new_call_id(), name=obj["name"], arguments=arguments, arguments_error=error)
 
 
 def parse_text_calls(text: str, tools: Iterable[ToolSpec]) -> list[ToolCall]:
@@ -61,14 +61,14 @@ def parse_text_calls(text: str, tools: Iterable[ToolSpec]) -> list[ToolCall]:
         fenced = _FENCE.match(stripped)
         bodies = [fenced.group(1) if fenced else stripped]
     calls = []
-    for index, body in enumerate(bodies):
+    for body in bodies:
         try:
             obj = loads(body)
         except JSONTextError:
             return []
         objs = obj if isinstance(obj, list) else [obj]
         for item in objs:
-            call = _as_call(item, names, len(calls) + index)
+            call = _as_call(item, names)
             if call is None:
                 return []
             calls.append(call)

@@ -41,7 +41,7 @@ def script(turns: int):
 
 async def test_a_thousand_turns_complete_saved_with_bounded_memory(workspace: Path) -> None:
     replies = script(1000)
-    client = ScriptedClient(lambda _messages, _tools: next(replies))
+    client = ScriptedClient(lambda _request: next(replies))
     async with ToolRegistry() as tools:
         await tools.add_server("a2ia", make_builtin_server(Workspace(workspace)))
         orchestrator = Orchestrator(client, tools)
