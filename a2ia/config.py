@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict, SettingsError
 
+from a2ia.backends import BACKEND_CHOICES, DEFAULT_VLLM_URL
 from a2ia.errors import ConfigError
 from a2ia.hints import setting
 from a2ia.paths import config_dir, project_file
@@ -33,13 +34,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-Backend = Literal["auto", "llamacpp", "vllm", "ollama", "openai", "scripted"]
+Backend = Literal[BACKEND_CHOICES]  # type: ignore[valid-type]  # a2ia.backends declares them
 Approval = Literal["ask", "auto", "auto-edit", "yolo"]
 SandboxMode = Literal["workspace-write", "read-only", "off"]
 SandboxBackend = Literal["auto", "bwrap", "landlock"]
 Patterns = Annotated[tuple[str, ...], NoDecode]
 Args = Annotated[tuple[str, ...], NoDecode]
-BACKENDS: tuple[str, ...] = Backend.__args__  # type: ignore[attr-defined]
+DEFAULT_MAX_STEPS = 8
+DEFAULT_N_CTX = 8192
 
 
 class Settings(BaseSettings):
@@ -48,11 +50,11 @@ class Settings(BaseSettings):
     backend: Backend = "auto"
     model: str | None = Field(default=None, description="GGUF path (llamacpp) or served model name")
     base_url: str | None = Field(default=None, description="OpenAI-compatible server, ending in /v1")
-    vllm_url: str = "http://127.0.0.1:8000/v1"
+    vllm_url: str = DEFAULT_VLLM_URL
     ollama_url: str | None = Field(default=None, description="Ollama server; default OLLAMA_HOST or :11434")
     api_key: SecretStr | None = Field(default=None, description="Bearer token for the openai and vllm backends")
     workspace: Path = Field(default_factory=Path.cwd)
-    max_steps: int = Field(default=8, ge=1, le=1000)
+    max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=1000)
     react: bool = Field(default=False, description="force ReAct prompting instead of native tool calls")
     approval: Approval | None = Field(default=None, description="default: auto where the sandbox works, else ask")
     yes: bool = Field(default=False, description="approve every call that would be asked about (this run)")
@@ -90,7 +92,7 @@ class Settings(BaseSettings):
         default=None,
         description="embedded engine: a Jinja chat template to use instead of the model's own (as llama.cpp's --chat-template-file)",
     )
-    n_ctx: int = Field(default=8192, ge=512)
+    n_ctx: int = Field(default=DEFAULT_N_CTX, ge=512)
     seed: int = 0
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)
     max_tokens: int | None = Field(default=None, ge=1)
@@ -171,7 +173,7 @@ def resolve_settings(**flags: Any) -> tuple[Settings, dict[str, str]]:
         problems = "; ".join(_problem(err, origins) for err in exc.errors())
         raise ConfigError(
             f"invalid setting: {problems}",
-            hint=f"backends are {', '.join(BACKENDS)}; A2IA_* variables and config.toml files count as settings",
+            hint=f"backends are {', '.join(BACKEND_CHOICES)}; A2IA_* variables and config.toml files count as settings",
         ) from None
 
 

@@ -36,8 +36,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from eval_cases import CASES, KINDS, Case, make_workspace, names_missing_path  # noqa: E402
 
 from a2ia.client.base import LLMClient  # noqa: E402
+from a2ia.config import DEFAULT_MAX_STEPS  # noqa: E402
 from a2ia.orchestrator.events import ApprovalNeeded, ToolFinished, TurnDone, TurnFailed  # noqa: E402
-from a2ia.orchestrator.loop import DEFAULT_MAX_STEPS, DEFAULT_SYSTEM_PROMPT, Orchestrator  # noqa: E402
+from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Orchestrator  # noqa: E402
 from a2ia.orchestrator.protocols import ReActTools  # noqa: E402
 from a2ia.orchestrator.session import Session  # noqa: E402
 from a2ia.tools.builtin import make_builtin_server  # noqa: E402

@@ -7,6 +7,7 @@ replay of its documented wire format (``ollama_replay.py``: no daemon runs here)
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,21 @@ def test_tls_is_verified_for_https_only() -> None:
 
     assert verify_for("http://127.0.0.1:8000/v1") is False and verify_for("HTTP://gpu-box:11434") is False
     assert verify_for("https://api.example.com/v1") is True and verify_for("gpu-box:11434") is True
+
+
+def test_each_backend_is_declared_once_and_what_it_names_loads() -> None:
+    """``a2ia.backends`` is the one table: settings, ``--backend``, prefixes and hooks come from it."""
+    from a2ia.backends import BACKEND_CHOICES, BACKENDS
+    from a2ia.cli.main import cli
+
+    assert BACKEND_CHOICES == ("auto", "vllm", "ollama", "llamacpp", "openai", "scripted")
+    assert typing.get_args(Settings.model_fields["backend"].annotation) == BACKEND_CHOICES
+    (backend_option,) = [p for p in cli.params if p.name == "backend"]
+    assert tuple(backend_option.type.choices) == BACKEND_CHOICES
+    assert {prefix: backend_for("auto", f"{prefix}:m")[0] for prefix in ("vllm", "ollama", "gguf", "llamacpp", "openai")} == {
+        "vllm": "vllm", "ollama": "ollama", "gguf": "llamacpp", "llamacpp": "llamacpp", "openai": "openai",
+    }
+    for kind in BACKENDS.values():
+        assert callable(kind.load(kind.client)), kind.id
+        assert kind.start is None or callable(kind.load(kind.start)), kind.id
+    assert [k.id for k in BACKENDS.values() if k.start] == ["vllm", "ollama"], "only the engines a2ia can start"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from a2ia.engines.ollama_server import DEFAULT_OLLAMA_HOST, OllamaServer, PullProgress, ollama_host
+from a2ia.backends import DEFAULT_OLLAMA_URL, ollama_host
+from a2ia.engines.ollama_server import OllamaServer, PullProgress
 from a2ia.errors import BackendUnavailable, ConfigError, ModelNotFound
 from a2ia.hints import named_settings
 
@@ -55,7 +56,7 @@ def fake_ollama(folder: Path, body: str) -> Path:
 
 def test_host_from_url_env_or_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
-    assert ollama_host(None) == DEFAULT_OLLAMA_HOST == "http://127.0.0.1:11434"
+    assert ollama_host(None) == DEFAULT_OLLAMA_URL == "http://127.0.0.1:11434"
     assert ollama_host("http://gpu-box:8080/") == "http://gpu-box:8080"
     monkeypatch.setenv("OLLAMA_HOST", "0.0.0.0:11434")
     assert ollama_host(None) == "http://0.0.0.0:11434"

@@ -11,15 +11,16 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from a2ia.backends import BACKEND_CHOICES, DEFAULT_OLLAMA_MODEL
 from a2ia.bench.measure import BackendResult, measure, steps_for
 from a2ia.bench.report import as_json, plot, table
 from a2ia.cli.exits import exiting_on_errors, fail
-from a2ia.config import BACKENDS, Settings, load_settings
+from a2ia.config import Settings, load_settings
 from a2ia.engines.engine import open_engine
 from a2ia.engines.model_spec import parse_model_spec
 from a2ia.engines.models import resolve_model
 from a2ia.engines.ollama_server import OllamaServer, lists_model
-from a2ia.engines.select import DEFAULT_OLLAMA_MODEL, open_client, probe_vllm
+from a2ia.engines.select import open_client, probe_vllm
 from a2ia.errors import A2iaError
 from a2ia.outcomes import EXIT_BACKEND_UNAVAILABLE
 from a2ia.tools.builtin import make_builtin_server
@@ -95,7 +96,7 @@ async def run_bench(
 
 
 @click.command("bench")
-@click.option("--backend", "backend", type=click.Choice([*BACKENDS, "all"]),
+@click.option("--backend", "backend", type=click.Choice([*BACKEND_CHOICES, "all"]),
               help="Engine to measure (default: what --backend auto picks); all = every one that answers now.")
 @click.option("--runs", type=click.IntRange(1, 1000), default=5, show_default=True, help="Measured runs per figure.")
 @click.option("--warmup", type=click.IntRange(0, 100), default=1, show_default=True, help="Unmeasured requests first.")

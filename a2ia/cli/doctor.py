@@ -15,13 +15,14 @@ from dataclasses import dataclass
 
 import click
 
+from a2ia.backends import DEFAULT_OLLAMA_MODEL
 from a2ia.cli.wording import for_cli
 from a2ia.config import Settings, resolve_settings
 from a2ia.engines.gpu import find_gpus
 from a2ia.engines.model_spec import backend_for
 from a2ia.engines.ollama_server import OllamaServer, lists_model
 from a2ia.engines.profiles import profile_for
-from a2ia.engines.select import DEFAULT_OLLAMA_MODEL, probe_vllm, select_backend
+from a2ia.engines.select import probe_vllm, select_backend
 from a2ia.engines.vllm_launch import vllm_executable
 from a2ia.errors import A2iaError
 

@@ -25,10 +25,11 @@ import anyio  # noqa: E402
 import click  # noqa: E402
 
 from a2ia import __version__  # noqa: E402
+from a2ia.backends import BACKEND_CHOICES, DEFAULT_OLLAMA_MODEL, DEFAULT_OLLAMA_URL, DEFAULT_VLLM_URL  # noqa: E402
 from a2ia.cli.exits import exiting_on_errors  # noqa: E402
 from a2ia.cli.script import run_turns, script_turns  # noqa: E402
 from a2ia.cli.stdin_input import decode_stdin, piped_context  # noqa: E402
-from a2ia.config import BACKENDS, load_settings  # noqa: E402
+from a2ia.config import DEFAULT_MAX_STEPS, load_settings  # noqa: E402
 from a2ia.engines.models import RECOMMENDED, models_dir  # noqa: E402
 from a2ia.errors import ConfigError, ModelNotFound  # noqa: E402
 
@@ -75,7 +76,7 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--backend",
-    type=click.Choice(BACKENDS),
+    type=click.Choice(BACKEND_CHOICES),
     help="Model backend. auto (default): a vLLM server that answers (or --start-server starts), else Ollama "
     "with the model, else embedded llama.cpp; each engine passed over is reported in one line. "
     "scripted = A2IA_SCRIPT replies (tests).",
@@ -83,12 +84,12 @@ class LazyGroup(click.Group):
 @click.option(
     "-m", "--model",
     help="GGUF file (embedded), served model name (vllm/openai; default: the first served) "
-    "or Ollama model (default qwen2.5:7b). A prefix picks the engine: vllm:NAME, ollama:NAME, "
+    f"or Ollama model (default {DEFAULT_OLLAMA_MODEL}). A prefix picks the engine: vllm:NAME, ollama:NAME, "
     "gguf:PATH (or any *.gguf), openai:NAME. Env: A2IA_MODEL.",
 )
 @click.option("--base-url", help="OpenAI-compatible server for --backend openai, e.g. http://127.0.0.1:8080/v1.")
-@click.option("--vllm-url", help="vLLM server for --backend vllm (default http://127.0.0.1:8000/v1).")
-@click.option("--ollama-url", help="Ollama server for --backend ollama (default OLLAMA_HOST or http://127.0.0.1:11434).")
+@click.option("--vllm-url", help=f"vLLM server for --backend vllm (default {DEFAULT_VLLM_URL}).")
+@click.option("--ollama-url", help=f"Ollama server for --backend ollama (default OLLAMA_HOST or {DEFAULT_OLLAMA_URL}).")
 @click.option(
     "--start-server", is_flag=True, default=None,
     help="Start the engine's server when none answers: vLLM sized to your GPU (see a2ia-cli vllm profiles), "
@@ -96,7 +97,7 @@ class LazyGroup(click.Group):
 )
 @click.option("--pull", is_flag=True, default=None, help="Let Ollama download the model if it does not have it.")
 @click.option("-p", "--prompt", help="Run one turn with this prompt and exit. Piped stdin is appended as context.")
-@click.option("--max-steps", type=click.IntRange(1, 1000), help="Model calls allowed per turn (default 8).")
+@click.option("--max-steps", type=click.IntRange(1, 1000), help=f"Model calls allowed per turn (default {DEFAULT_MAX_STEPS}).")
 @click.option(
     "--react", is_flag=True, default=None,
     help="Prompt for tools (ReAct) instead of native function calling; automatic when the model "

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import select
 import stat
-from typing import BinaryIO, Callable
+from collections.abc import Callable
+from typing import BinaryIO
 
 from a2ia.errors import ConfigError
 

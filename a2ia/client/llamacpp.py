@@ -48,6 +48,7 @@ from a2ia.client._template import ChatTemplate
 from a2ia.client._thread_stream import iterate_in_thread
 from a2ia.client.base import LLMClient
 from a2ia.client.schema import bound_strings
+from a2ia.config import DEFAULT_N_CTX
 from a2ia.errors import BackendUnavailable, ConfigError, ContextOverflow
 from a2ia.types import Capabilities, ChatOptions, Message, StreamEvent, ToolSpec
 
@@ -62,7 +63,7 @@ class LlamaCppClient(LLMClient):
         self,
         model_path: str | Path,
         *,
-        n_ctx: int = 8192,
+        n_ctx: int = DEFAULT_N_CTX,
         seed: int = 0,
         n_threads: int | None = None,
         default_temperature: float = 0.2,

@@ -18,7 +18,6 @@ What differs from the OpenAI shape, and how it is handled here:
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from typing import Any
@@ -26,8 +25,10 @@ from typing import Any
 import httpx
 import ollama
 
+from a2ia.backends import ollama_host
 from a2ia.client._sse import scrub_surrogates
 from a2ia.client.base import LLMClient
+from a2ia.config import DEFAULT_N_CTX
 from a2ia.errors import (
     BackendHTTPError,
     BackendProtocolError,
@@ -51,9 +52,6 @@ from a2ia.types import (
     Usage,
     new_call_id,
 )
-
-DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
-DEFAULT_NUM_CTX = 8192
 
 
 def message_to_ollama(message: Message) -> dict[str, Any]:
@@ -139,14 +137,14 @@ class OllamaClient(LLMClient):
         model: str,
         *,
         host: str | None = None,
-        num_ctx: int = DEFAULT_NUM_CTX,
+        num_ctx: int = DEFAULT_N_CTX,
         keep_alive: str | float | None = "10m",
         think: bool | None = None,
         timeout: float = 300.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.model = model
-        self.host = host or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_URL
+        self.host = ollama_host(host)
         self.num_ctx = num_ctx
         self.keep_alive = keep_alive
         self.think = think

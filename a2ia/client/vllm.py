@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import httpx
 
+from a2ia.backends import DEFAULT_VLLM_URL
 from a2ia.client.openai_compat import OpenAICompatClient
 from a2ia.hints import setting
-
-DEFAULT_VLLM_URL = "http://127.0.0.1:8000/v1"
 
 
 class VLLMClient(OpenAICompatClient):

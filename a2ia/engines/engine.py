@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 
+from a2ia.backends import BACKENDS, DEFAULT_OLLAMA_MODEL
 from a2ia.config import Settings
 from a2ia.engines.ollama_server import OllamaServer, PullProgress
-from a2ia.engines.select import DEFAULT_OLLAMA_MODEL, select_backend
+from a2ia.engines.select import Selection, select_backend
 from a2ia.engines.vllm_launch import plan_vllm, start_vllm
 
 StatusCallback = Callable[[str], None]
@@ -30,13 +32,35 @@ async def open_engine(
     for line in selection.lines:
         on_status(line)
     resolved = settings.model_copy(update={"backend": selection.backend, "model": selection.model})
+    kind = BACKENDS[selection.backend]
     async with AsyncExitStack() as stack:
-        if selection.backend == "vllm" and settings.start_server and not selection.vllm_up:
-            server = await start_vllm(plan_vllm(resolved), resolved, on_status)
-            stack.push_async_callback(server.stop)
-        elif selection.backend == "ollama":
-            ollama = OllamaServer(settings.ollama_url)
-            stack.push_async_callback(ollama.stop)  # stops only what it started
-            await ollama.ensure_running(on_status)  # starts `ollama serve` if it is installed and not running
-            await ollama.ensure_model(selection.model or DEFAULT_OLLAMA_MODEL, allow_pull=settings.pull, on_progress=on_pull)
+        if kind.start is not None:
+            await kind.load(kind.start)(EngineStart(resolved, selection, stack, on_status, on_pull))
         yield resolved
+
+
+@dataclass(frozen=True)
+class EngineStart:
+    """What a backend's start hook gets: it pushes on ``stack`` whatever stops what it started."""
+
+    settings: Settings  # with the concrete backend and the bare model
+    selection: Selection
+    stack: AsyncExitStack
+    on_status: StatusCallback
+    on_pull: PullCallback | None
+
+
+async def start_vllm_engine(start: EngineStart) -> None:
+    """Start a vLLM server sized to the GPU, only when asked to and none answers."""
+    if start.settings.start_server and not start.selection.vllm_up:
+        server = await start_vllm(plan_vllm(start.settings), start.settings, start.on_status)
+        start.stack.push_async_callback(server.stop)
+
+
+async def start_ollama_engine(start: EngineStart) -> None:
+    """``ollama serve`` if it is installed and not running; the model pulled if allowed."""
+    ollama = OllamaServer(start.settings.ollama_url)
+    start.stack.push_async_callback(ollama.stop)  # stops only what it started
+    await ollama.ensure_running(start.on_status)
+    model = start.selection.model or DEFAULT_OLLAMA_MODEL
+    await ollama.ensure_model(model, allow_pull=start.settings.pull, on_progress=start.on_pull)

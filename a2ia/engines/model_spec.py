@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from a2ia.backends import PREFIXES
 from a2ia.errors import ConfigError
 from a2ia.hints import setting
-
-PREFIXES = {"vllm": "vllm", "ollama": "ollama", "gguf": "llamacpp", "llamacpp": "llamacpp", "openai": "openai"}
 
 
 @dataclass(frozen=True)

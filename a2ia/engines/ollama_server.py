@@ -34,13 +34,13 @@ from urllib.parse import urlsplit
 import httpx
 import platformdirs
 
+from a2ia.backends import ollama_host
 from a2ia.engines.child_process import LOG_TAIL_LINES, log_tail, stop_group
 from a2ia.errors import (
     BackendError,
     BackendHTTPError,
     BackendProtocolError,
     BackendUnavailable,
-    ConfigError,
     ModelNotFound,
 )
 from a2ia.hints import setting
@@ -50,33 +50,8 @@ from a2ia.net import is_local_host
 if TYPE_CHECKING:
     import ollama  # imported where used: 43 ms that a run without Ollama does not pay
 
-DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 INSTALL_HINT = "install Ollama from https://ollama.com/download, or start it with: ollama serve"
 PULL_STALL_S = 300.0  # no progress line for this long: the pull is stuck (verifying a big blob takes a while)
-
-
-def ollama_host(url: str | None) -> str:
-    """The daemon's base URL: ``url``, else ``$OLLAMA_HOST``, else the default; normalised as Ollama does it.
-
-    ``"0.0.0.0:11434"`` → ``"http://0.0.0.0:11434"``, ``"host"`` → ``"http://host:11434"``,
-    ``":5000"`` → ``"http://127.0.0.1:5000"``; an explicit scheme without a port keeps that
-    scheme's port (80, 443), as Ollama's own client does.
-    """
-    raw = (url or os.environ.get("OLLAMA_HOST") or "").strip().rstrip("/")
-    if not raw:
-        return DEFAULT_OLLAMA_HOST
-    scheme, sep, rest = raw.partition("://")
-    scheme, rest = (scheme.lower(), rest) if sep else ("http", raw)
-    hostport, _, path = rest.partition("/")
-    if hostport.count(":") > 1 and not hostport.startswith("["):
-        hostport = f"[{hostport}]"  # a bare IPv6 address
-    try:
-        parts = urlsplit(f"{scheme}://{hostport}")
-        host, port = parts.hostname or "127.0.0.1", parts.port or (11434 if not sep else 443 if scheme == "https" else 80)
-    except ValueError:
-        raise ConfigError(f"the Ollama address {raw!r} is not [scheme://]host[:port]") from None
-    host = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{host}:{port}" + (f"/{path}" if path else "")
 
 
 def full_name(name: str) -> str:

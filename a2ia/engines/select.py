@@ -12,23 +12,20 @@ import asyncio
 import logging
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 
+from a2ia.backends import BACKENDS, DEFAULT_OLLAMA_MODEL
 from a2ia.client.base import LLMClient
 from a2ia.config import Settings
 from a2ia.engines.model_spec import backend_for
-from a2ia.engines.models import resolve_model
 from a2ia.engines.ollama_server import OllamaServer, lists_model
 from a2ia.engines.vllm_launch import vllm_executable
-from a2ia.errors import ConfigError
 from a2ia.hints import setting
 from a2ia.http_tls import verify_for
 
 log = logging.getLogger(__name__)
 
-DEFAULT_OLLAMA_MODEL = "qwen2.5:7b"
 PROBE_TIMEOUT_S = 1.0
 
 
@@ -106,46 +103,5 @@ def _ollama_skip(settings: Settings, ollama: OllamaServer, model: str, models: l
 def open_client(settings: Settings) -> LLMClient:
     """The client for ``settings.backend`` (a concrete one); raises ``ConfigError`` for what cannot work."""
     backend, model = backend_for(settings.backend, settings.model)
-    api_key = settings.api_key.get_secret_value() if settings.api_key else None
-    if backend == "openai":
-        from a2ia.client.openai_compat import OpenAICompatClient
-
-        if not settings.base_url:
-            raise ConfigError(
-                f"{setting('backend', 'openai')} needs the server's URL",
-                hint=f"give it with {setting('base_url', 'http://HOST:PORT/v1')}",
-            )
-        return OpenAICompatClient(settings.base_url, model=model, api_key=api_key)
-    if backend == "vllm":
-        from a2ia.client.vllm import VLLMClient
-
-        return VLLMClient(settings.vllm_url, model=model, api_key=api_key)
-    if backend == "ollama":
-        from a2ia.client.ollama import OllamaClient
-
-        return OllamaClient(model or DEFAULT_OLLAMA_MODEL, host=settings.ollama_url, num_ctx=settings.n_ctx)
-    if backend == "scripted":
-        from a2ia.client.scripted import scripted_client_from_env
-
-        return scripted_client_from_env()
-    from a2ia.client.llamacpp import LlamaCppClient
-
-    return LlamaCppClient(
-        resolve_model(model),
-        n_ctx=settings.n_ctx,
-        seed=settings.seed,
-        default_temperature=settings.temperature,
-        chat_template=_chat_template(settings.chat_template_file),
-    )
-
-
-def _chat_template(path: Path | None) -> str | None:
-    if path is None:
-        return None
-    try:
-        return path.expanduser().read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"cannot read the chat template {path}: {exc}",
-            hint=f"{setting('chat_template_file')} names a Jinja file, as llama.cpp's --chat-template-file",
-        ) from None
+    kind = BACKENDS[backend]
+    return kind.load(kind.client)(settings, model)

@@ -17,6 +17,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from a2ia.client.base import LLMClient
+from a2ia.config import DEFAULT_MAX_STEPS
 from a2ia.errors import A2iaError, ConfigError, ToolsNotSupported
 from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.calls import call_key, find_repeat
@@ -40,7 +41,6 @@ from a2ia.types import ChatOptions, Message, TextDelta, ToolCall, ToolCallReady,
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_STEPS = 8
 DEFAULT_SYSTEM_PROMPT = (
     "You are a2ia, a helpful assistant working in the folder {root}. "
     "Use the tools to look at files before answering questions about them. "
