@@ -241,3 +241,16 @@ def test_react_flag_and_env(workspace: Path) -> None:
         assert result.returncode == 0, result.stderr.decode()
         assert result.stdout.decode() == "two entries\n"
         assert '⚙ list_dir [a2ia] {"path": "."}' in result.stderr.decode()
+
+
+def test_the_main_options_also_work_after_a_subcommand(workspace: Path, tmp_path: Path) -> None:
+    """``a2ia-cli mcp list --mcp-config F`` is how people type it; after the subcommand wins."""
+    after = a2ia("--max-steps", "5", "config", "--max-steps", "3", "-C", str(workspace))
+    assert after.returncode == 0, after.stderr.decode()
+    assert "max_steps = 3    # flag" in after.stdout.decode()
+    before = a2ia("--max-steps", "5", "config", "-C", str(workspace))
+    assert "max_steps = 5    # flag" in before.stdout.decode()
+    missing = a2ia("mcp", "list", "--mcp-config", str(tmp_path / "missing.json"), "-C", str(workspace))
+    assert missing.returncode == 2
+    assert "no file at" in missing.stderr.decode() and "hint: check --mcp-config" in missing.stderr.decode()
+    assert_no_traceback(missing)

@@ -15,6 +15,7 @@ from a2ia.backends import BACKEND_CHOICES, DEFAULT_OLLAMA_MODEL
 from a2ia.bench.measure import BackendResult, measure, steps_for
 from a2ia.bench.report import as_json, plot, table
 from a2ia.cli.exits import exiting_on_errors, fail
+from a2ia.cli.options import takes_settings
 from a2ia.config import Settings, load_settings
 from a2ia.engines.engine import open_engine
 from a2ia.engines.model_spec import parse_model_spec
@@ -24,6 +25,7 @@ from a2ia.engines.select import open_client, probe_vllm
 from a2ia.errors import A2iaError
 from a2ia.outcomes import EXIT_BACKEND_UNAVAILABLE
 from a2ia.tools.builtin import make_builtin_server
+from a2ia.tools.identity import BUILTIN_SERVER
 from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
 
@@ -74,7 +76,7 @@ async def run_bench(
     results = []
     async with ToolRegistry() as registry:
         if tools:
-            await registry.add_server("a2ia", make_builtin_server(Workspace(settings.workspace)))
+            await registry.add_server(BUILTIN_SERVER.name, make_builtin_server(Workspace(settings.workspace)))
         for target in targets:
             label = target.backend
             task = progress.add_task(label, total=steps_for(runs, warmup, tools))
@@ -105,6 +107,7 @@ async def run_bench(
 @click.option("--no-tools", is_flag=True, help="Skip the tool round trip.")
 @click.option("--json", "as_json_output", is_flag=True, help="Print JSON instead of the table.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), help="Also draw the comparison into this PNG (needs matplotlib).")
+@takes_settings(exclude=("backend",))
 @click.pass_context
 def bench_command(ctx: click.Context, backend, runs, warmup, concurrency, max_tokens, no_tools, as_json_output, plot) -> None:
     """Measure time to first token, decode speed, latency, throughput and a tool round trip.

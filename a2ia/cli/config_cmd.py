@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 
 from a2ia.cli.exits import exiting_on_errors
+from a2ia.cli.options import takes_settings
 from a2ia.cli.wording import for_cli
 from a2ia.config import Settings, project_settings_file, resolve_settings, user_settings_file
 
 
 @click.command("config")
+@takes_settings()
 @click.pass_context
 def config_command(ctx: click.Context) -> None:
     """Print the effective settings and where each one came from."""

@@ -25,11 +25,11 @@ import anyio  # noqa: E402
 import click  # noqa: E402
 
 from a2ia import __version__  # noqa: E402
-from a2ia.backends import BACKEND_CHOICES, DEFAULT_OLLAMA_MODEL, DEFAULT_OLLAMA_URL, DEFAULT_VLLM_URL  # noqa: E402
 from a2ia.cli.exits import exiting_on_errors  # noqa: E402
+from a2ia.cli.options import setting_options, settings_from, takes_settings  # noqa: E402
 from a2ia.cli.script import run_turns, script_turns  # noqa: E402
 from a2ia.cli.stdin_input import decode_stdin, piped_context  # noqa: E402
-from a2ia.config import DEFAULT_MAX_STEPS, load_settings  # noqa: E402
+from a2ia.config import load_settings  # noqa: E402
 from a2ia.engines.models import RECOMMENDED, models_dir  # noqa: E402
 from a2ia.errors import ConfigError, ModelNotFound  # noqa: E402
 
@@ -74,58 +74,8 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--backend",
-    type=click.Choice(BACKEND_CHOICES),
-    help="Model backend. auto (default): a vLLM server that answers (or --start-server starts), else Ollama "
-    "with the model, else embedded llama.cpp; each engine passed over is reported in one line. "
-    "scripted = A2IA_SCRIPT replies (tests).",
-)
-@click.option(
-    "-m", "--model",
-    help="GGUF file (embedded), served model name (vllm/openai; default: the first served) "
-    f"or Ollama model (default {DEFAULT_OLLAMA_MODEL}). A prefix picks the engine: vllm:NAME, ollama:NAME, "
-    "gguf:PATH (or any *.gguf), openai:NAME. Env: A2IA_MODEL.",
-)
-@click.option("--base-url", help="OpenAI-compatible server for --backend openai, e.g. http://127.0.0.1:8080/v1.")
-@click.option("--vllm-url", help=f"vLLM server for --backend vllm (default {DEFAULT_VLLM_URL}).")
-@click.option("--ollama-url", help=f"Ollama server for --backend ollama (default OLLAMA_HOST or {DEFAULT_OLLAMA_URL}).")
-@click.option(
-    "--start-server", is_flag=True, default=None,
-    help="Start the engine's server when none answers: vLLM sized to your GPU (see a2ia-cli vllm profiles), "
-    "or ollama serve. Stopped again when a2ia exits.",
-)
-@click.option("--pull", is_flag=True, default=None, help="Let Ollama download the model if it does not have it.")
+@setting_options()
 @click.option("-p", "--prompt", help="Run one turn with this prompt and exit. Piped stdin is appended as context.")
-@click.option("--max-steps", type=click.IntRange(1, 1000), help=f"Model calls allowed per turn (default {DEFAULT_MAX_STEPS}).")
-@click.option(
-    "--react", is_flag=True, default=None,
-    help="Prompt for tools (ReAct) instead of native function calling; automatic when the model "
-    "or server cannot do tools. Env: A2IA_REACT=1.",
-)
-@click.option(
-    "--approval", type=click.Choice(["ask", "auto", "auto-edit", "yolo"]),
-    help="auto (default where the sandbox works): file edits and sandboxed shell commands run, the rest asks; "
-    "ask (default elsewhere): tools that can change things ask first; auto-edit: file edits run, shell and "
-    "other tools ask; yolo: nothing asks. Env: A2IA_APPROVAL.",
-)
-@click.option("--yolo", is_flag=True, default=None, help="Same as --approval yolo.")
-@click.option(
-    "--sandbox", type=click.Choice(["workspace-write", "read-only", "off"]),
-    help="How run_shell's commands are confined (default workspace-write: writes only in the workspace and "
-    "the temp dir, no network; see the README's Security model). Env: A2IA_SANDBOX.",
-)
-@click.option("-y", "--yes", is_flag=True, default=None, help="Allow, for this run, every call that would be asked about (scripts).")
-@click.option("--mcp-config", type=click.Path(dir_okay=False), help="An extra mcpServers JSON file (over the user and project ones).")
-@click.option(
-    "--trust", is_flag=True, default=None,
-    help="Apply this folder's .a2ia/ files for this run without trusting it for good (see: a2ia-cli trust).",
-)
-@click.option(
-    "-C", "--workspace",
-    type=click.Path(file_okay=False),
-    help="Folder the file tools may use (default: the current folder).",
-)
 @click.option(
     "--resume", is_flag=False, flag_value="latest", default=None, metavar="[ID|latest]",
     help="Continue a saved session (the latest if no id is given). See: a2ia-cli sessions.",
@@ -133,13 +83,9 @@ class LazyGroup(click.Group):
 @click.option("--output", type=click.Choice(["text", "json"]), default="text",
               help="Scripts: plain text, or JSON Lines with one object per event (see README).")
 @click.option("--plain", is_flag=True, help="On a terminal: the line REPL instead of the full-screen interface.")
-@click.option("--debug", is_flag=True, default=None, help="Log debug details and tracebacks to stderr.")
 @click.version_option(__version__, prog_name="a2ia-cli")
 @click.pass_context
-def cli(
-    ctx: click.Context, backend, model, base_url, vllm_url, ollama_url, start_server, pull, prompt, max_steps, react,
-    approval, yolo, sandbox, yes, mcp_config, trust, workspace, resume, output, plain, debug,
-) -> None:
+def cli(ctx: click.Context, prompt, resume, output, plain, **given) -> None:
     """a2ia: a local AI agent for your terminal. The model runs on your machine and uses tools
     (list and read files in the workspace) to answer.
 
@@ -159,18 +105,13 @@ def cli(
     Secrets: A2IA_API_KEY is sent as a Bearer token to vllm/openai servers.
     """
     logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
+        level=logging.DEBUG if given.get("debug") else logging.WARNING,
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    flags = {
-        "backend": backend, "model": model, "base_url": base_url, "vllm_url": vllm_url, "ollama_url": ollama_url,
-        "start_server": start_server, "pull": pull,
-        "max_steps": max_steps, "react": react, "approval": "yolo" if yolo else approval, "yes": yes, "sandbox": sandbox,
-        "mcp_config": mcp_config, "workspace": workspace, "debug": debug, "resume": resume, "trust": trust,
-    }
+    flags = settings_from({**given, "resume": resume})
     if ctx.invoked_subcommand:
-        ctx.obj = {k: v for k, v in flags.items() if v is not None}  # subcommands read the same settings
+        ctx.obj = flags  # subcommands read the same settings (and may take more: cli/options.py)
         return
     with exiting_on_errors():
         settings = load_settings(**flags)
@@ -244,6 +185,7 @@ def mcp_group() -> None:
 
 
 @mcp_group.command("list")
+@takes_settings()
 @click.pass_context
 def mcp_list(ctx: click.Context) -> None:
     """Connect to every configured MCP server and show its status and tools."""
@@ -256,6 +198,7 @@ def mcp_list(ctx: click.Context) -> None:
 
 
 @cli.command("doctor")
+@takes_settings()
 @click.pass_context
 def doctor_command(ctx: click.Context) -> None:
     """Check this machine: GPU, engines installed and running, models, MCP servers, settings."""

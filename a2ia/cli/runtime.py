@@ -27,6 +27,7 @@ from a2ia.sandbox.support import probe
 from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.builtin import make_builtin_server
 from a2ia.tools.grounding import ground
+from a2ia.tools.identity import BUILTIN_SERVER
 from a2ia.tools.mcp_config import load_servers
 from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
@@ -81,7 +82,7 @@ async def open_tools(settings: Settings, workspace: Workspace, sandbox: Sandbox 
     async with ToolRegistry(sandbox=sandbox) as tools:
         # The builtin server is added last: no configured name can take its place (mcp_config
         # also refuses the name), and its identity is its in-process object, not the name.
-        await tools.add_servers({**servers, "a2ia": make_builtin_server(workspace, sandbox=sandbox)})
+        await tools.add_servers({**servers, BUILTIN_SERVER.name: make_builtin_server(workspace, sandbox=sandbox)})
         yield tools
 
 

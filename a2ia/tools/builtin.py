@@ -35,6 +35,7 @@ from pydantic import Field
 
 from a2ia.sandbox.base import Sandbox
 from a2ia.tools import fetch, files, shell
+from a2ia.tools.identity import BUILTIN_SERVER
 from a2ia.tools.workspace import Workspace
 
 MAX_PATH_CHARS = 256
@@ -65,7 +66,7 @@ TimeoutArg = Annotated[int, Field(description="Seconds before it is stopped.", g
 
 def make_builtin_server(workspace: Workspace, *, http: httpx.AsyncClient | None = None, sandbox: Sandbox | None = None) -> MCPServer:
     """Build the builtin MCP server for one workspace root (shell commands confined by ``sandbox``)."""
-    server = MCPServer("a2ia", instructions=f"Tools for the workspace at {workspace.root}.", log_level="WARNING")
+    server = MCPServer(BUILTIN_SERVER.name, instructions=f"Tools for the workspace at {workspace.root}.", log_level="WARNING")
 
     @server.tool(annotations=READ_ONLY, structured_output=False)
     def list_dir(path: PathArg = ".") -> str:

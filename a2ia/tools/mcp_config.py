@@ -31,8 +31,8 @@ from a2ia.errors import ConfigError
 from a2ia.hints import setting
 from a2ia.json_text import JSONTextError, loads
 from a2ia.paths import config_dir, project_file
+from a2ia.tools.identity import BUILTIN_SERVER
 
-RESERVED_NAMES = frozenset({"a2ia"})
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -136,14 +136,14 @@ def read_config_file(path: Path, environ: dict[str, str]) -> dict[str, ServerCon
     reserved = [name for name in servers if is_reserved(name)]
     if reserved:
         raise ConfigError(
-            f"the MCP config {path} declares a server named {reserved[0]!r}: that name is reserved for a2ia's builtin tools",
+            f"the MCP config {path} declares a server named {reserved[0]!r}: that name is reserved for {BUILTIN_SERVER.title}",
             hint="give the server another name in that file",
         )
     return {name: parse_server(name, raw, str(path), environ) for name, raw in servers.items()}
 
 
 def is_reserved(name: str) -> bool:
-    return name.strip().casefold() in RESERVED_NAMES
+    return BUILTIN_SERVER.is_named(name)
 
 
 def user_config_file() -> Path:
