@@ -36,7 +36,7 @@ def workspace(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def builtin_tools(workspace: Path):
+async def tools(workspace: Path):
     """A ``ToolRegistry`` holding a2ia's own MCP server on ``workspace``."""
     from a2ia.tools.builtin import make_builtin_server
     from a2ia.tools.registry import ToolRegistry

@@ -16,9 +16,7 @@ from a2ia.orchestrator.events import ApprovalNeeded, ToolFinished, TurnDone, Tur
 from a2ia.orchestrator.loop import Orchestrator
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import ApprovalPolicy, Grants, fingerprint
-from a2ia.tools.builtin import make_builtin_server
 from a2ia.tools.registry import ToolRegistry
-from a2ia.tools.workspace import Workspace
 from a2ia.types import ToolAnnotations, ToolCall, ToolSpec
 
 SHELL = ToolSpec(name="run_shell", server="a2ia", builtin=True, annotations=ToolAnnotations(read_only=False, destructive=True))
@@ -103,11 +101,6 @@ def test_always_holds_until_the_definition_changes() -> None:
     assert decision(policy, schema_change, grants) == "ask"
 
 
-@pytest.fixture
-async def tools(workspace: Path):
-    async with ToolRegistry() as registry:
-        await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
-        yield registry
 
 
 WRITE_CALL = ToolCall(id="w", name="write_file", arguments={"path": "new.txt", "content": "hi"})

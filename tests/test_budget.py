@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from a2ia.client.llamacpp import LlamaCppClient
 from a2ia.client.scripted import ScriptedClient
 from a2ia.errors import ContextOverflow
-from a2ia.orchestrator.budget import ContextBudget, estimate_tokens, shorten
+from a2ia.orchestrator.budget import MESSAGE_OVERHEAD, SAFETY_MARGIN, ContextBudget, estimate_tokens, shorten
 from a2ia.orchestrator.events import Notice, TurnDone, TurnFailed
 from a2ia.orchestrator.loop import Orchestrator
 from a2ia.orchestrator.session import Session
@@ -23,8 +24,21 @@ OPTIONS = ChatOptions(max_tokens=256)
 TOOLS = [ToolSpec(name="read_file", description="Read a file.", input_schema={"type": "object", "properties": {"path": {"type": "string"}}})]
 
 
-def request_tokens(budget: ContextBudget, messages: list[Message]) -> int:
-    return sum(budget._tokens(m) for m in messages)
+def by_estimate() -> ContextBudget:
+    """A budget that counts with ``estimate_tokens`` (tested on its own below), as with no tokenizer."""
+    return ContextBudget(window=WINDOW, count=estimate_tokens)
+
+
+ROOM = WINDOW - OPTIONS.max_tokens - SAFETY_MARGIN
+"""Where a request with no tool specs must fit: the window less the reply's tokens and the margin."""
+
+
+def sent(messages, count=estimate_tokens) -> int:
+    """A request's size, counted here: each message's text and calls, and its framing."""
+    return sum(
+        count(m.content + "".join(json.dumps(c.arguments) + c.name for c in m.tool_calls)) + MESSAGE_OVERHEAD
+        for m in messages
+    )
 
 
 def turn(i: int, result_chars: int = 400) -> list[Message]:
@@ -49,21 +63,21 @@ def test_no_window_known_means_no_fitting() -> None:
 
 
 def test_a_huge_tool_result_is_cut_head_and_tail_kept() -> None:
-    budget = ContextBudget(window=WINDOW)
+    budget = by_estimate()
     big = "HEAD " + "middle " * 20_000 + " TAIL"
     messages = [Message.system("sys"), Message.user("read it"), Message(role="assistant", tool_calls=(ToolCall(id="c", name="read_file"),)), Message(role="tool", content=big, tool_call_id="c", name="read_file")]
-    fitted, notices = budget.fit(messages, TOOLS, OPTIONS)
-    assert request_tokens(budget, fitted) <= budget.room(TOOLS, OPTIONS)
+    fitted, notices = budget.fit(messages, [], OPTIONS)
+    assert sent(fitted) <= ROOM
     result = fitted[-1].content
     assert result.startswith("HEAD") and result.endswith("TAIL") and "characters cut to fit the context window" in result
     assert len(fitted) == 4 and "shortened 1 long tool result" in notices[0].text
 
 
 def test_a_long_history_drops_whole_old_turns_and_keeps_the_current_one() -> None:
-    budget = ContextBudget(window=WINDOW)
+    budget = by_estimate()
     messages = [Message.system("sys")] + [m for i in range(40) for m in turn(i)] + [Message.user("the current question")]
-    fitted, notices = budget.fit(messages, TOOLS, OPTIONS)
-    assert request_tokens(budget, fitted) <= budget.room(TOOLS, OPTIONS)
+    fitted, notices = budget.fit(messages, [], OPTIONS)
+    assert sent(fitted) <= ROOM
     assert fitted[0].content == "sys" and fitted[-1].content == "the current question"
     assert fitted[1].role == "user", "history starts at a whole turn"
     ids_called = {c.id for m in fitted for c in m.tool_calls}
@@ -71,7 +85,7 @@ def test_a_long_history_drops_whole_old_turns_and_keeps_the_current_one() -> Non
     assert ids_called == ids_answered, "no call without its result, no result without its call"
     assert "left out the" in notices[0].text and f"{WINDOW:,}-token" in notices[0].text
     # The same compaction on the next step is not announced again.
-    assert budget.fit(messages, TOOLS, OPTIONS)[1] == []
+    assert budget.fit(messages, [], OPTIONS)[1] == []
 
 
 def test_a_current_turn_that_cannot_fit_is_refused_not_sent() -> None:
@@ -81,12 +95,12 @@ def test_a_current_turn_that_cannot_fit_is_refused_not_sent() -> None:
 
 
 def test_many_results_in_the_current_turn_share_the_room() -> None:
-    budget = ContextBudget(window=WINDOW)
+    budget = by_estimate()
     calls = tuple(ToolCall(id=f"c{i}", name="read_file") for i in range(4))
     messages = [Message.user("read four"), Message(role="assistant", tool_calls=calls)]
     messages += [Message(role="tool", content="y" * 6_000, tool_call_id=f"c{i}", name="read_file") for i in range(4)]
-    fitted, _ = budget.fit(messages, TOOLS, OPTIONS)
-    assert request_tokens(budget, fitted) <= budget.room(TOOLS, OPTIONS)
+    fitted, _ = budget.fit(messages, [], OPTIONS)
+    assert sent(fitted) <= ROOM
     assert all("cut to fit" in m.content for m in fitted if m.role == "tool")
 
 
@@ -107,9 +121,9 @@ async def test_orchestrator_fits_every_request_and_tells_the_person(workspace: P
         orchestrator = Orchestrator(client, registry, options=OPTIONS)
         session = Session()
         events = [e async for e in orchestrator.run(session, "read big.txt")]
-        budget = orchestrator.budget
         for request in client.requests:
-            assert request_tokens(budget, list(request.messages)) <= budget.room(request.tools, OPTIONS)
+            specs = estimate_tokens(json.dumps([t.model_dump(mode="json", exclude={"builtin", "decoding_schema"}) for t in request.tools]))
+            assert sent(request.messages) <= ROOM - specs, "the request, its tool definitions and the reply fit"
     assert any(isinstance(e, Notice) and "history compacted" in e.text for e in events)
     assert isinstance(events[-1], TurnDone)
     assert len(session.messages[2].content) > 30_000, "the session keeps the whole result; only the request is cut"

@@ -118,7 +118,7 @@ async def collect(client: LLMClient, messages, tools=(), options=GREEDY) -> list
 
 async def test_plain_answer(client: LLMClient) -> None:
     reply = await client.chat([Message.user("Say hello.")], options=GREEDY)
-    assert reply.role == "assistant" and reply.content.strip() and not reply.tool_calls
+    assert reply.content.strip() and not reply.tool_calls
 
 
 async def test_streamed_answer(client: LLMClient) -> None:
@@ -172,7 +172,7 @@ async def test_two_tool_calls_and_their_results_round_trip(client: LLMClient) ->
         Message(role="tool", content="Buy milk.", tool_call_id="call_b", name="read_file"),
     ]
     reply = await client.chat(messages, [LIST_DIR, READ_FILE], GREEDY.model_copy(update={"tool_choice": "none"}))
-    assert reply.role == "assistant" and not reply.tool_calls
+    assert not reply.tool_calls, "tool_choice none: an answer, not another call"
 
 
 async def test_usage_reported(client: LLMClient, backend: Backend) -> None:
@@ -192,7 +192,7 @@ async def test_cancellation_mid_stream(client: LLMClient) -> None:
             break
     await stream.aclose()
     again = await client.chat([Message.user("Say yes.")], options=GREEDY.model_copy(update={"max_tokens": 4}))
-    assert again.role == "assistant"
+    assert again.content.strip(), "the backend answers the next request"
 
 
 async def test_capabilities(client: LLMClient) -> None:

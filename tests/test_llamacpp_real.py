@@ -13,12 +13,10 @@ import pytest
 
 from a2ia.client.llamacpp import LlamaCppClient
 from a2ia.errors import BackendUnavailable, ContextOverflow
-from a2ia.orchestrator.events import ToolFinished, ToolStarted, TurnDone, TurnFailed
+from a2ia.orchestrator.events import ToolFinished, ToolStarted, TurnDone
 from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Orchestrator
 from a2ia.orchestrator.session import Session
-from a2ia.tools.builtin import make_builtin_server
 from a2ia.tools.registry import ToolRegistry
-from a2ia.tools.workspace import Workspace
 from a2ia.types import ChatOptions, Done, Message, TextDelta, ToolCallReady, Usage
 
 pytestmark = [pytest.mark.anyio, pytest.mark.model]
@@ -36,11 +34,6 @@ async def client(model_path: Path):
         yield client
 
 
-@pytest.fixture
-async def tools(workspace: Path):
-    async with ToolRegistry() as registry:
-        await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
-        yield registry
 
 
 async def collect(client, messages, tools=(), options=GREEDY):
@@ -100,9 +93,7 @@ async def test_orchestrator_runs_the_models_call(client: LlamaCppClient, tools: 
     assert roles[:3] == ["user", "assistant", "tool"]
     assert session.messages[2].content == finished[0].result.content
     assert len(roles) >= 4, "the result went back to the model for a second step"
-    assert isinstance(events[-1], (TurnDone, TurnFailed))
-    if isinstance(events[-1], TurnFailed):
-        assert events[-1].reason == "max_steps"
+    assert isinstance(events[-1], TurnDone), "every turn ends in an answer (without tools at the step limit)"
 
 
 async def test_cancelling_a_stream_frees_the_engine(client: LlamaCppClient) -> None:
@@ -148,7 +139,7 @@ async def test_constrained_react_makes_a_valid_call(client: LlamaCppClient, tool
     call = finished[0].call
     assert tools.spec(call.name) is not None and (choice == "required" or call.name == choice)
     jsonschema.validate(call.arguments, tools.spec(call.name).input_schema)
-    assert isinstance(events[-1], (TurnDone, TurnFailed))
+    assert isinstance(events[-1], TurnDone)
 
 
 async def test_free_react_with_the_real_model_never_crashes(client: LlamaCppClient, tools: ToolRegistry) -> None:
@@ -158,9 +149,7 @@ async def test_free_react_with_the_real_model_never_crashes(client: LlamaCppClie
         client, tools, max_steps=2, mode="react", options=GREEDY.model_copy(update={"max_tokens": 120}), protocol=ReActTools(constrained=False)
     )
     events = [e async for e in orchestrator.run(Session(), "What files are in this folder?")]
-    assert isinstance(events[-1], (TurnDone, TurnFailed))
-    if isinstance(events[-1], TurnFailed):
-        assert events[-1].reason in ("max_steps", "repeated_call")
+    assert isinstance(events[-1], TurnDone), [e for e in events if not isinstance(e, TextDelta)]
 
 
 async def test_a_call_cut_by_the_argument_cap_is_never_run(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from turn_support import approve_all, run_turn
 
 from a2ia.client.scripted import CUT_SHORT, RawCall, ScriptedClient
 from a2ia.errors import BackendUnavailable
@@ -14,27 +13,12 @@ from a2ia.orchestrator.events import Notice, ToolFinished, ToolStarted, TurnDone
 from a2ia.orchestrator.loop import Orchestrator
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import ApprovalPolicy
-from a2ia.tools.builtin import make_builtin_server
 from a2ia.tools.registry import ToolRegistry
-from a2ia.tools.workspace import Workspace
 from a2ia.types import ChatOptions, Done, TextDelta, ToolCall, ToolCallReady
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def tools(workspace: Path):
-    async with ToolRegistry() as registry:
-        await registry.add_server("a2ia", make_builtin_server(Workspace(workspace)))
-        yield registry
-
-
-async def approve_all(_request) -> str:
-    return "once"
-
-
-async def run_turn(orchestrator: Orchestrator, session: Session, text: str) -> list:
-    return [event async for event in orchestrator.run(session, text)]
 
 
 async def test_tool_round_trip(tools: ToolRegistry) -> None:

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import anyio
 import pytest
 
 from a2ia.tools.builtin import make_builtin_server
@@ -33,17 +34,15 @@ async def call(registry: ToolRegistry, name: str, **arguments):
 
 async def test_servers_connect_concurrently_and_failures_are_reported(tmp_path: Path, workspace: Path) -> None:
     async with ToolRegistry(log_dir=tmp_path) as registry:
-        started = time.perf_counter()
-        await registry.add_servers({
-            "a2ia": make_builtin_server(Workspace(workspace)),
-            "flaky": flaky(),
-            "missing": StdioServer(command="/nonexistent/mcp-server"),
-            "stuck": flaky("stuck", "--hang-at-start", timeout_s=3),
-            "broken": BrokenServer(error="mcp.json: server 'broken' uses unset environment variable(s) TOKEN"),
-        })
-        elapsed = time.perf_counter() - started
+        with anyio.fail_after(20):  # a hang guard, not a measure
+            await registry.add_servers({
+                "a2ia": make_builtin_server(Workspace(workspace)),
+                "flaky": flaky(),
+                "missing": StdioServer(command="/nonexistent/mcp-server"),
+                "stuck": flaky("stuck", "--hang-at-start", timeout_s=3),
+                "broken": BrokenServer(error="mcp.json: server 'broken' uses unset environment variable(s) TOKEN"),
+            })
         status = {s.name: s for s in registry.statuses()}
-    assert elapsed < 10, f"a stuck server held the others up ({elapsed:.1f} s)"
     assert status["a2ia"].state == "connected" and status["a2ia"].kind == "builtin"
     assert status["flaky"].state == "connected" and "echo" in status["flaky"].tools
     assert status["missing"].state == "failed" and "/nonexistent/mcp-server" in status["missing"].error
@@ -110,8 +109,6 @@ async def test_progress_notifications_reach_the_caller(tmp_path: Path) -> None:
 
 
 async def test_tools_list_changed_refreshes_the_list(tmp_path: Path) -> None:
-    import anyio
-
     async with ToolRegistry(log_dir=tmp_path) as registry:
         await registry.add_server("flaky", flaky())
         assert registry.spec("grown") is None
@@ -135,8 +132,6 @@ def pid_of(echoed: str) -> int:
 
 
 async def test_one_server_is_disconnected_and_connected_again(tmp_path: Path, workspace: Path) -> None:
-    import anyio
-
     async with ToolRegistry(log_dir=tmp_path) as registry:
         await registry.add_servers({"flaky": flaky(), "a2ia": make_builtin_server(Workspace(workspace))})
         first = pid_of((await call(registry, "echo", text="a")).content)
@@ -162,8 +157,6 @@ async def test_one_server_is_disconnected_and_connected_again(tmp_path: Path, wo
 
 
 async def test_a_second_death_leaves_the_server_failed_with_the_reason(tmp_path: Path) -> None:
-    import anyio
-
     async with ToolRegistry(log_dir=tmp_path) as registry:
         await registry.add_server("flaky", flaky())
         await call(registry, "crash")

@@ -24,11 +24,6 @@ from a2ia.types import ToolCall
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def tools(builtin_tools: ToolRegistry) -> ToolRegistry:
-    return builtin_tools
-
-
 def write(n: int) -> ToolCall:
     return ToolCall(id=f"w{n}", name="write_file", arguments={"path": f"file{n}.txt", "content": "x"})
 

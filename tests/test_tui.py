@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from pilot_support import wait_pilot
 
 from a2ia.cli.runtime import open_agent
 from a2ia.cli.tui.app import make_app
@@ -31,20 +32,25 @@ async def send(pilot, text: str) -> None:
 
 
 async def settle(pilot) -> None:
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if not any(w.group == "turn" and w.is_running for w in pilot.app.workers):
-            if not isinstance(pilot.app.screen, ApprovalScreen):
-                break
-    await pilot.pause(0.1)
+    """Until the turn has ended and the app has drawn what it left (no approval dialog open)."""
+    app = pilot.app
+    await wait_pilot(pilot, lambda: not any(w.group == "turn" and w.is_running for w in app.workers)
+                     and not isinstance(app.screen, ApprovalScreen), "the turn to end")
+    await pilot.pause()  # the messages the turn's end posted are handled
 
 
 async def ready(pilot) -> None:
-    for _ in range(100):
-        if pilot.app.agent is not None:
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the agent never opened")
+    await wait_pilot(pilot, lambda: pilot.app.agent is not None, "the agent to open")
+
+
+async def approval_asked(pilot) -> ApprovalScreen:
+    return await wait_pilot(pilot, lambda: isinstance(pilot.app.screen, ApprovalScreen) and pilot.app.screen, "the dialog")
+
+
+async def quit_with(pilot, *keys: str) -> None:
+    """Press ``keys``; the app must exit (its return code set)."""
+    await pilot.press(*keys)
+    await wait_pilot(pilot, lambda: pilot.app.return_code is not None, "the app to quit")
 
 
 async def test_a_turn_with_a_tool_call_renders_every_part(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,19 +77,12 @@ async def test_approval_dialog_allows_and_denies(workspace: Path, monkeypatch: p
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot)
         await send(pilot, "write it")
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, ApprovalScreen):
-                break
-        assert isinstance(app.screen, ApprovalScreen) and app.screen.request.call.name == "write_file"
+        assert (await approval_asked(pilot)).request.call.name == "write_file"
         await pilot.press("y")
         await settle(pilot)
         assert (workspace / "hello.txt").read_text() == "hi"
         await send(pilot, "shell")
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, ApprovalScreen):
-                break
+        assert (await approval_asked(pilot)).request.call.name == "run_shell"
         await pilot.press("n")
         await settle(pilot)
         assert not (workspace / "nope").exists()
@@ -96,13 +95,13 @@ async def test_slash_commands_and_quit(workspace: Path, monkeypatch: pytest.Monk
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot)
         await send(pilot, "/help")
-        await pilot.pause(0.1)
-        assert any("/resume [ID|latest]" in str(n.render()) for n in app.query(NoticeLine))
+        await wait_pilot(pilot, lambda: any("/resume [ID|latest]" in str(n.render()) for n in app.query(NoticeLine)), "/help")
         await send(pilot, "/approval yolo")
-        await pilot.pause(0.1)
-        assert app.agent.orchestrator.approval.mode == "yolo"
-        await send(pilot, "/quit")
-        await pilot.pause(0.2)
+        await wait_pilot(pilot, lambda: app.agent.orchestrator.approval.mode == "yolo", "the approval mode to change")
+        prompt = app.query_one("#prompt")
+        prompt.text = "/quit"
+        prompt.focus()
+        await quit_with(pilot, "enter")
     assert app.return_code == 0
 
 
@@ -123,7 +122,7 @@ async def test_escape_cancels_the_turn_and_the_app_stays(workspace: Path, monkey
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot)
         await send(pilot, "long answer please")
-        await pilot.pause(0.5)
+        await wait_pilot(pilot, lambda: app.query(AssistantMessage) and app.query(AssistantMessage).last().source, "the answer to stream")
         await pilot.press("escape")
         await settle(pilot)
         assert any("cancelled" in str(n.render()) for n in app.query(NoticeLine))
@@ -139,10 +138,9 @@ async def test_ctrl_c_twice_quits(workspace: Path, monkeypatch: pytest.MonkeyPat
     async with app.run_test() as pilot:
         await ready(pilot)
         await pilot.press("ctrl+c")
-        await pilot.pause(0.1)
-        assert app.is_running
-        await pilot.press("ctrl+c")
-        await pilot.pause(0.2)
+        await pilot.pause()  # the key is handled: a first Ctrl-C arms the quit, it does not quit
+        assert app.is_running and app.return_code is None
+        await quit_with(pilot, "ctrl+c")
     assert app.return_code == 0
 
 
@@ -150,10 +148,7 @@ async def test_a_backend_that_cannot_open_is_shown_and_the_app_stays(workspace: 
     settings = load_settings(backend="llamacpp", model=str(tmp_path / "missing.gguf"), workspace=str(workspace))
     app = make_app(settings)
     async with app.run_test() as pilot:
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if app.query(NoticeLine):
-                break
+        await wait_pilot(pilot, lambda: app.query(NoticeLine), "the error")
         shown = str(app.query(NoticeLine).first().render())
         assert "no model file at" in shown
         assert "with model in config.toml" in shown and "--model" not in shown, "the TUI names the setting, not a flag"

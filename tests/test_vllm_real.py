@@ -32,7 +32,7 @@ async def test_server_without_tool_support_raises_tools_not_supported(vllm_witho
         assert "--enable-auto-tool-choice" in info.value.hint
         # Without tools the same server answers.
         reply = await client.chat([Message.user("Say hi.")], options=ChatOptions(max_tokens=4, temperature=0))
-        assert reply.role == "assistant"
+        assert reply.content.strip() and not reply.tool_calls
 
 
 async def test_structured_output_follows_the_schema(vllm_server: str) -> None:
@@ -49,7 +49,7 @@ async def test_structured_output_follows_the_schema(vllm_server: str) -> None:
 
 
 async def test_tools_rejected_by_the_real_server_switches_to_constrained_react(vllm_without_tools: str, workspace) -> None:
-    from a2ia.orchestrator.events import Notice, TurnDone, TurnFailed
+    from a2ia.orchestrator.events import Notice, TurnDone
     from a2ia.orchestrator.loop import Orchestrator
     from a2ia.orchestrator.session import Session
     from a2ia.tools.builtin import make_builtin_server
@@ -62,9 +62,7 @@ async def test_tools_rejected_by_the_real_server_switches_to_constrained_react(v
         events = [e async for e in orchestrator.run(Session(), "What files are in this folder?")]
     notices = [e.text for e in events if isinstance(e, Notice)]
     assert any("switching to react-constrained prompting" in n for n in notices), notices
-    assert isinstance(events[-1], (TurnDone, TurnFailed))
-    if isinstance(events[-1], TurnFailed):
-        assert events[-1].reason in ("max_steps", "repeated_call"), events[-1]
+    assert isinstance(events[-1], TurnDone), "every turn ends in an answer"
 
 
 async def test_a_named_call_names_only_what_the_grounded_schema_admits(vllm_server: str) -> None:

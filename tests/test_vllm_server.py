@@ -53,7 +53,7 @@ async def test_start_reuse_serve_and_stop_leaving_nothing(tmp_path: Path) -> Non
         assert "API server up" in phases or "starting the API server" in phases, phases
         async with VLLMClient(url) as client:
             reply = await client.chat([Message.user("Say hi.")], options=ChatOptions(max_tokens=4, temperature=0))
-        assert reply.role == "assistant"
+        assert reply.content.strip(), "the started server answers"
         second = VLLMServer(["/bin/false"], port=port, log_path=tmp_path / "second.log")
         assert await second.start() == url and second.reused and second.process is None
         await second.stop()  # stops nothing it did not start

@@ -78,7 +78,7 @@ async def _approval(agent: Agent, settings: Settings, arg: str) -> Outcome:
     if arg.strip():
         if arg.strip() not in APPROVAL_MODES:
             return Outcome(f"approval modes are: {', '.join(APPROVAL_MODES)}")
-        policy.mode = arg.strip()  # type: ignore[assignment]
+        policy.set_mode(arg.strip())
     return Outcome(f"approval mode: {policy.mode}")
 
 

@@ -18,7 +18,7 @@ decoding schema (grounded paths included), so they always parse and fit it.
 
 One call per reply: the orchestrator's loop gives the model another step for the next one.
 
-Every string in a grammar is bounded (``_schema.bound_strings``): a tiny model under a grammar
+Every string in a grammar is bounded (``schema.bound_strings``): a tiny model under a grammar
 with an unbounded string can loop until ``max_tokens``.
 
 One ``Llama`` per client, guarded by a lock (llama.cpp contexts are not thread-safe); its KV

@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from a2ia.errors import ConfigError
 from a2ia.hints import setting
 from a2ia.types import ToolCall, ToolSpec
 
@@ -88,6 +89,12 @@ class ApprovalPolicy:
     allow: Sequence[str] = ()
     deny: Sequence[str] = ()
     sandboxed: bool = False  # run_shell's commands run in the kernel sandbox (a2ia.sandbox)
+
+    def set_mode(self, mode: str) -> None:
+        """``/approval MODE``: the mode for every session from now on (a ``ConfigError`` if unknown)."""
+        if mode not in APPROVAL_MODES:
+            raise ConfigError(f"unknown approval mode {mode!r}", hint=f"the modes are: {', '.join(APPROVAL_MODES)}")
+        self.mode = mode  # type: ignore[assignment]
 
     def _is_shell(self, spec: ToolSpec) -> bool:
         return spec.builtin and self._names(spec)[0] == SHELL_TOOL

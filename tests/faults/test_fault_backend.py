@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fault_support import answer, assert_kept, final, saved_session, turn
+from pilot_support import wait_pilot
 
 from a2ia.cli.tui.app import make_app
 from a2ia.cli.tui.widgets import AssistantMessage, NoticeLine
@@ -214,11 +215,7 @@ async def test_the_tui_shows_a_killed_server_and_goes_on(model_server, workspace
     app = make_app(load_settings(backend="openai", base_url=model_server.url, workspace=str(workspace)))
     async with app.run_test(size=(100, 40)) as pilot:
         async def wait(predicate, what: str) -> None:
-            for _ in range(300):
-                if predicate():
-                    return
-                await pilot.pause(0.05)
-            raise AssertionError(f"timed out waiting for {what}")
+            await wait_pilot(pilot, predicate, what)
 
         def idle() -> bool:
             return not any(w.group == "turn" and w.is_running for w in app.workers)

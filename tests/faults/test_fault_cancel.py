@@ -107,7 +107,7 @@ async def test_escape_in_the_tui_during_generation_and_a_tool_call(model_server,
         assert not history_problems(session.messages)
         assert [m.content for m in session.messages if m.role == "tool"] == [CANCELLED]
         await send(pilot, "/quit")
-        await pilot.pause(0.2)
+        await wait_pilot(pilot, lambda: app.return_code is not None, "the app to quit")
     messages = assert_saved_session_valid(["user", "assistant", "user", "user", "assistant", "tool", "user", "assistant"])
     assert messages[-1].content == "echo: still there?"
 
@@ -131,7 +131,7 @@ async def test_ctrl_c_in_the_tui_cancels_the_turn_first(model_server, workspace:
         assert [m.content for m in app.agent.session.messages] == ["slow story", "still there?", "echo: still there?"]
         await pilot.press("ctrl+c")
         await pilot.press("ctrl+c")
-        await pilot.pause(0.2)
+        await wait_pilot(pilot, lambda: app.return_code is not None, "the app to quit")
     assert app.return_code == 0
     assert_saved_session_valid(["user", "user", "assistant"])
 

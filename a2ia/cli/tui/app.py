@@ -54,29 +54,10 @@ from a2ia.types import ReasoningDelta, TextDelta, Usage
 AgentOpener = Callable[..., AbstractAsyncContextManager[Agent]]  # (settings, approver, *, on_status)
 QUIT_WINDOW_S = 2.0
 
-CSS = """
-#conversation { height: 1fr; padding: 0 1; }
-UserMessage { margin: 1 0 0 0; padding: 0 1; background: $boost; color: $text; }
-AssistantMessage { margin: 0; }
-.reasoning-text { color: $text-muted; text-style: italic; }
-.tool.error CollapsibleTitle { color: $error; }
-.tool.ok CollapsibleTitle { color: $success; }
-.tool-args { color: $text-muted; }
-NoticeLine { color: $warning; padding: 0 1; }
-#prompt { height: auto; max-height: 8; border: tall $accent; }
-StatusBar { height: 1; background: $panel; color: $text-muted; }
-#approval { width: 80%; height: auto; padding: 1 2; border: thick $warning; background: $surface; }
-#approval-args { margin: 1 0; color: $text; }
-ApprovalScreen { align: center middle; }
-#trust { width: 90%; height: auto; max-height: 90%; padding: 1 2; border: thick $warning; background: $surface; }
-#trust-lines { margin: 1 0; color: $text; }
-TrustScreen { align: center middle; }
-"""
-
 
 class A2iaApp(App[int]):
     TITLE = "a2ia"
-    CSS = CSS
+    CSS_PATH = "app.tcss"
     BINDINGS = [
         Binding("escape", "cancel_turn", "Cancel turn"),
         Binding("ctrl+c", "quit_twice", "Quit", priority=True),
