@@ -12,7 +12,8 @@
     │   │                         falls back to prompting for them)
     │   ├── BackendProtocolError  a reply that does not parse as its wire format says
     │   └── ContextOverflow       the conversation no longer fits the model's context
-    └── ApprovalDenied            a call needed approval and no one could give it (exit 5)
+    ├── ApprovalDenied            a call needed approval and no one could give it (exit 5)
+    └── ServerRequestFailed       an MCP server failed a request the person made (a prompt)
 
 A tool's failure (file not found, path outside the workspace, bad arguments, a dead MCP
 server) is *data*: it goes back to the model as ``ToolResult(is_error=True)`` so the model can
@@ -78,4 +79,8 @@ class ContextOverflow(BackendError):
 
 
 class ApprovalDenied(A2iaError):
+    pass
+
+
+class ServerRequestFailed(A2iaError):
     pass

@@ -1,7 +1,9 @@
 """Slash commands, one table for every front end (stdin scripts, the line REPL, the TUI).
 
 A command gets the running ``Agent`` and the text after its name, and returns what to show
-(plain text) and whether the front end should stop. No command talks to a terminal itself.
+(plain text), whether the front end should stop, and a turn to run (an MCP prompt's text, as
+the person's). No command talks to a terminal itself. Besides the table, every MCP server's
+prompts are commands: ``/<server>:<prompt> [arguments]`` (``tools/prompts.py``).
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from dataclasses import dataclass
 
 from a2ia.cli.runtime import Agent, open_session
 from a2ia.config import Settings
+from a2ia.errors import ConfigError, ServerRequestFailed
 from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.store import list_sessions
 from a2ia.tools.approval import APPROVAL_MODES
+from a2ia.tools.prompts import ServerPrompt, bind_arguments
 
 
 @dataclass(frozen=True)
 class Outcome:
     text: str = ""
     quit: bool = False
+    turn: str | None = None  # run as the person's turn (an MCP prompt's last message of theirs)
 
 
 Handler = Callable[[Agent, Settings, str], Awaitable[Outcome]]
@@ -35,8 +40,10 @@ class Command:
 
 
 async def _help(agent: Agent, settings: Settings, arg: str) -> Outcome:
-    width = max(len(c.usage) for c in COMMANDS.values())
-    return Outcome("\n".join(f"{c.usage.ljust(width)}  {c.help}" for c in COMMANDS.values()))
+    rows = [(c.usage, c.help) for c in dict.fromkeys(COMMANDS.values())]  # /exit is /quit: shown once
+    rows += [(p.usage, p.description or f"a prompt of the MCP server {p.server}") for p in agent.tools.prompts()]
+    width = max(len(usage) for usage, _ in rows)
+    return Outcome("\n".join(f"{usage.ljust(width)}  {text}" for usage, text in rows))
 
 
 async def _tools(agent: Agent, settings: Settings, arg: str) -> Outcome:
@@ -142,13 +149,38 @@ COMMANDS["/exit"] = COMMANDS["/quit"]
 async def run_command(line: str, agent: Agent, settings: Settings) -> Outcome:
     name, _, arg = line.strip().partition(" ")
     command = COMMANDS.get(name)
-    if command is None:
-        return Outcome(f"unknown command {name}; /help lists them")
-    return await command.run(agent, settings, arg)
+    if command is not None:
+        return await command.run(agent, settings, arg)
+    prompt = next((p for p in agent.tools.prompts() if p.command == name), None)
+    if prompt is not None:
+        return await _run_prompt(agent, prompt, arg)
+    return Outcome(f"unknown command {name}; /help lists them")
+
+
+async def _run_prompt(agent: Agent, prompt: ServerPrompt, arg: str) -> Outcome:
+    """The prompt's messages enter the conversation; the person's last ones are the turn."""
+    try:
+        messages = await agent.tools.get_prompt(prompt, bind_arguments(prompt, arg))
+    except (ConfigError, ServerRequestFailed) as exc:
+        return Outcome(exc.message + (f"\n  usage: {exc.hint}" if exc.hint else ""))
+    # What comes before the prompt's last answer is history; the person's messages after it are the turn.
+    mine_from = next((i + 1 for i in range(len(messages) - 1, -1, -1) if messages[i].role == "assistant"), 0)
+    for message in messages[:mine_from]:
+        agent.session.append(message)
+    mine = messages[mine_from:]
+    if not mine:
+        return Outcome(f"{prompt.command} gave {len(messages)} message(s), none of them yours: added to the conversation")
+    return Outcome(turn="\n\n".join(m.content for m in mine))
+
+
+def command_names(agent: Agent | None) -> list[str]:
+    """What Tab completes: the table's commands and the connected servers' prompts."""
+    prompts = [p.command for p in agent.tools.prompts()] if agent is not None else []
+    return sorted([*COMMANDS, *prompts])
 
 
 def is_command(line: str) -> bool:
     return line.startswith("/") and not line.startswith("//")
 
 
-__all__ = ["COMMANDS", "Outcome", "format_sessions", "is_command", "run_command"]
+__all__ = ["COMMANDS", "Outcome", "command_names", "format_sessions", "is_command", "run_command"]

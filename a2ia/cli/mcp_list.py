@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from a2ia.cli.runtime import open_sandbox, open_tools, open_workspace, trust_notice
+from a2ia.cli.wording import for_cli
 from a2ia.config import Settings
 from a2ia.tools.mcp_config import project_config_file, user_config_file
 
@@ -16,7 +17,7 @@ async def show_servers(settings: Settings) -> int:
                + (f", {settings.mcp_config} (--mcp-config)" if settings.mcp_config else ""))
     notice = trust_notice(settings)
     if notice:
-        click.echo(notice.text)
+        click.echo(for_cli(notice.text))
     async with open_tools(settings, workspace, open_sandbox(settings, workspace)[0]) as tools:
         offered = {(s.server, s.name) for s in tools.specs()}
         statuses = tools.statuses()
@@ -29,4 +30,6 @@ async def show_servers(settings: Settings) -> int:
         for tool in status.tools:
             prefixed = f"{status.name}__{tool}"
             click.echo(f"    - {prefixed if (status.name, prefixed) in offered else tool}")
+        for usage in status.prompts:
+            click.echo(f"    prompt {usage}")
     return 1 if any(s.state == "failed" for s in statuses) else 0

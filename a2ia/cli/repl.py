@@ -17,10 +17,10 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-from a2ia.cli.commands import COMMANDS, is_command, run_command
+from a2ia.cli.commands import command_names, is_command, run_command
 from a2ia.cli.progress import PullDisplay
 from a2ia.cli.render import PlainRenderer
-from a2ia.cli.runtime import open_agent
+from a2ia.cli.runtime import Agent, open_agent
 from a2ia.cli.trust_prompt import TrustQuestion
 from a2ia.cli.wording import for_interactive
 from a2ia.config import Settings
@@ -58,9 +58,10 @@ async def ask_trust(prompt: PromptSession[str], question: TrustQuestion, rendere
 
 
 async def run_repl(settings: Settings, question: TrustQuestion | None = None) -> int:
+    opened: list[Agent] = []  # the agent, once open: its servers' prompts complete too
     prompt: PromptSession[str] = PromptSession(
         history=_history(),
-        completer=WordCompleter(sorted(COMMANDS), sentence=True),
+        completer=WordCompleter(lambda: command_names(opened[0] if opened else None), sentence=True),
         complete_while_typing=True,
     )
     renderer = PlainRenderer(sys.stdout, sys.stderr, wording=for_interactive)
@@ -77,6 +78,7 @@ async def run_repl(settings: Settings, question: TrustQuestion | None = None) ->
         except (EOFError, KeyboardInterrupt):
             return 0
     async with open_agent(settings, approver, on_status=renderer.render_notice, on_pull=PullDisplay()) as agent:
+        opened.append(agent)
         caps = await agent.client.capabilities()
         renderer.render_output(f"a2ia · {agent.settings.backend} · {caps.model_id} · /help for commands, Ctrl-D to leave")
         for notice in agent.notices:
@@ -95,7 +97,9 @@ async def run_repl(settings: Settings, question: TrustQuestion | None = None) ->
                 renderer.render_output(outcome.text)
                 if outcome.quit:
                     return 0
-                continue
+                if outcome.turn is None:
+                    continue
+                line = outcome.turn
             await _turn(agent, line, renderer)
 
 

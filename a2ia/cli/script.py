@@ -67,7 +67,9 @@ async def run_turns(settings: Settings, turns: list[str], *, echo: bool, output:
                 renderer.render_output(outcome.text)
                 if outcome.quit:
                     break
-                continue
+                if outcome.turn is None:
+                    continue
+                turn = outcome.turn
             failure = None
             async for event in agent.orchestrator.run(agent.session, turn):
                 renderer.render(event)

@@ -1,5 +1,6 @@
 """MCP's data as a2ia's: a server's ``Tool`` as the ``ToolSpec`` the model is offered, a
-``CallToolResult`` as the text the model reads, a connection failure as one line a person reads."""
+``CallToolResult`` as the text the model reads, a prompt's messages as conversation messages,
+a connection failure as one line a person reads."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from mcp_types import (
     CallToolResult,
     EmbeddedResource,
+    GetPromptResult,
     ImageContent,
     ResourceLink,
     TextContent,
@@ -16,7 +18,7 @@ from mcp_types import (
     Tool,
 )
 
-from a2ia.types import ToolAnnotations, ToolSpec
+from a2ia.types import Message, ToolAnnotations, ToolSpec
 
 if sys.version_info < (3, 11):  # anyio brings the backport
     from exceptiongroup import BaseExceptionGroup
@@ -50,24 +52,33 @@ def spec_from_mcp(tool: Tool, server: str, name: str | None = None, *, trusted: 
     )
 
 
+def block_text(block: object) -> str:
+    """One block of MCP content as text the model can read."""
+    if isinstance(block, TextContent):
+        return block.text
+    if isinstance(block, ImageContent):
+        return f"[image {block.mime_type}, {len(block.data) * 3 // 4} bytes; not shown to a text model]"
+    if isinstance(block, EmbeddedResource):
+        resource = block.resource
+        if isinstance(resource, TextResourceContents):
+            return f"[resource {resource.uri}]\n{resource.text}"
+        return f"[resource {resource.uri} ({resource.mime_type or 'binary'}), not text]"
+    if isinstance(block, ResourceLink):
+        return f"[resource link {block.name}: {block.uri}" + (f" ({block.description})]" if block.description else "]")
+    return f"[{getattr(block, 'type', 'unknown')} content]"
+
+
+def prompt_messages(result: GetPromptResult) -> list[Message]:
+    """A prompt's messages as the conversation's: each role kept, each block as text."""
+    return [
+        Message(role="assistant" if m.role == "assistant" else "user", content=block_text(m.content))
+        for m in result.messages
+    ]
+
+
 def result_text(result: CallToolResult) -> str:
     """Every kind of MCP content as text the model can read."""
-    parts: list[str] = []
-    for block in result.content:
-        if isinstance(block, TextContent):
-            parts.append(block.text)
-        elif isinstance(block, ImageContent):
-            parts.append(f"[image {block.mime_type}, {len(block.data) * 3 // 4} bytes; not shown to a text model]")
-        elif isinstance(block, EmbeddedResource):
-            resource = block.resource
-            if isinstance(resource, TextResourceContents):
-                parts.append(f"[resource {resource.uri}]\n{resource.text}")
-            else:
-                parts.append(f"[resource {resource.uri} ({resource.mime_type or 'binary'}), not text]")
-        elif isinstance(block, ResourceLink):
-            parts.append(f"[resource link {block.name}: {block.uri}" + (f" ({block.description})]" if block.description else "]"))
-        else:
-            parts.append(f"[{getattr(block, 'type', 'unknown')} content]")
+    parts = [block_text(block) for block in result.content]
     if result.structured_content is not None and not any(isinstance(b, TextContent) for b in result.content):
         parts.append(json.dumps(result.structured_content, ensure_ascii=False))
     return "\n".join(parts)

@@ -8,7 +8,9 @@ timeout, and one that fails is reported with its reason, never fatal. ``disconne
 This module names and routes what the model calls: a tool's own name, or ``server__tool`` when
 two servers offer the same name. Each call has a timeout; progress notifications reach the
 caller's callback; a call whose session dies gets a tool error that says so (and the server is
-restarted once). MCP content becomes a ``ToolResult`` the model can read (``mcp_content.py``),
+restarted once). A server's prompts are listed with its tools and got on request
+(``get_prompt``: the slash commands of ``tools/prompts.py``). MCP content becomes a
+``ToolResult`` the model can read (``mcp_content.py``),
 its head and tail when it is longer than ``MAX_RESULT_CHARS``. Stdio servers' stderr goes to a
 log file per server (``server_logs.py``).
 """
@@ -16,7 +18,7 @@ log file per server (``server_logs.py``).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,13 +30,15 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.server import MCPServer
 from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT, Tool
 
+from a2ia.errors import ServerRequestFailed
 from a2ia.sandbox.base import Sandbox
 from a2ia.text import head_and_tail
 from a2ia.tools.mcp_config import BrokenServer, HttpServer, ServerConfig, StdioServer
-from a2ia.tools.mcp_content import result_text, spec_from_mcp
+from a2ia.tools.mcp_content import prompt_messages, result_text, spec_from_mcp
+from a2ia.tools.prompts import ServerPrompt, server_prompt
 from a2ia.tools.server_logs import ServerLogs
 from a2ia.tools.supervisor import LIVE, Kind, Phase, ServerSupervisor
-from a2ia.types import ToolCall, ToolResult, ToolSpec
+from a2ia.types import Message, ToolCall, ToolResult, ToolSpec
 
 DEFAULT_CALL_TIMEOUT_S = 120.0
 MAX_RESULT_CHARS = 64_000  # a tool's answer beyond this keeps its head and tail (builtin tools cap at 32,000)
@@ -60,6 +64,7 @@ class ServerStatus:
     error: str | None
     tools: list[str]
     source: str = ""
+    prompts: list[str] = field(default_factory=list)  # each as its usage: /server:prompt <arg> [arg]
 
 
 class ToolRegistry:
@@ -208,7 +213,10 @@ class ToolRegistry:
     def status(self, name: str) -> ServerStatus:
         server = self._servers[name]
         source = getattr(server.target, "source", "")
-        return ServerStatus(name, server.kind, SHOWN_AS[server.state], server.error, [t.name for t in server.offered()], source)
+        prompts = [server_prompt(name, p).usage for p in server.prompts] if server.state in LIVE else []
+        return ServerStatus(
+            name, server.kind, SHOWN_AS[server.state], server.error, [t.name for t in server.offered()], source, prompts
+        )
 
     def statuses(self) -> list[ServerStatus]:
         return [self.status(name) for name in self._servers]
@@ -240,6 +248,34 @@ class ToolRegistry:
         # A server may answer megabytes: the model, the session file and memory get head and tail.
         text = head_and_tail(result_text(result), MAX_RESULT_CHARS, "of the tool's answer cut")
         return ToolResult(call_id=call.id, content=text, is_error=bool(result.is_error))
+
+    # --- prompts -------------------------------------------------------------------------------
+
+    def prompts(self) -> list[ServerPrompt]:
+        """Every live server's prompts, as slash commands (``/<server>:<prompt>``)."""
+        return [server_prompt(s.name, p) for s in self._servers.values() if s.state in LIVE for p in s.prompts]
+
+    async def get_prompt(self, prompt: ServerPrompt, arguments: dict[str, str]) -> list[Message]:
+        """The prompt's messages from its server; ``ServerRequestFailed`` says why there are none."""
+        server = self._servers.get(prompt.server)
+        client = server.client if server is not None else None
+        if server is None or client is None:
+            raise ServerRequestFailed(f"the MCP server {prompt.server!r} is not connected")
+        try:
+            with anyio.fail_after(self.call_timeout_s):
+                result = await client.get_prompt(prompt.name, arguments)
+        except TimeoutError:
+            raise ServerRequestFailed(f"{prompt.command} did not answer within {self.call_timeout_s:g} s") from None
+        except MCPError as exc:
+            if exc.code == CONNECTION_CLOSED:
+                raise ServerRequestFailed(server.lost(client)) from None
+            raise ServerRequestFailed(f"{prompt.command} failed: {exc}") from None
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError) as exc:
+            raise ServerRequestFailed(server.lost(client, exc)) from None
+        return [
+            m.model_copy(update={"content": head_and_tail(m.content, MAX_RESULT_CHARS, "of the prompt cut")})
+            for m in prompt_messages(result)
+        ]
 
     @staticmethod
     def _error(call: ToolCall, text: str) -> ToolResult:

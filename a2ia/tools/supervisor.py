@@ -29,7 +29,7 @@ import anyio
 from mcp import Client, MCPError
 from mcp.client.subscriptions import ListenNotSupportedError, SubscriptionLost
 from mcp.server import MCPServer
-from mcp_types import Tool, ToolListChangedNotification
+from mcp_types import Prompt, PromptListChangedNotification, Tool, ToolListChangedNotification
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from a2ia.tools.mcp_config import HttpServer, ServerConfig, StdioServer
@@ -81,6 +81,7 @@ class ServerSupervisor:
         self.error = error
         self.client: Client | None = None
         self.tools: list[Tool] = []
+        self.prompts: list[Prompt] = []  # listed when the server declares prompts
         self.ready = anyio.Event()  # set once ready, failed or stopped: what callers wait for
         self._wake = anyio.Event()  # ends the session held by the task
         self._exited = anyio.Event()
@@ -204,9 +205,10 @@ class ServerSupervisor:
                 client = Client(self._transport(), read_timeout_seconds=self.timeout_s, message_handler=self._on_message)
                 async with client, anyio.create_task_group() as listeners:
                     listing = await client.list_tools()
+                    prompts = await self._list_prompts(client)
                     await listeners.start(self._listen, client)
                     scope.deadline = math.inf
-                    self.client, self.tools = client, list(listing.tools)
+                    self.client, self.tools, self.prompts = client, list(listing.tools), prompts
                     if self.state in ("connecting", "restarting"):
                         self._enter("ready")
                         self.ready.set()
@@ -246,6 +248,22 @@ class ServerSupervisor:
     async def _on_message(self, message: Any) -> None:
         if isinstance(message, ToolListChangedNotification) and self.client is not None:
             self._spawn(self.refresh)
+        elif isinstance(message, PromptListChangedNotification) and self.client is not None:
+            self._spawn(self.refresh_prompts)
+
+    async def _list_prompts(self, client: Client, refresh: bool = False) -> list[Prompt]:
+        """The server's prompts, or none when it declares none; a listing that fails leaves them out."""
+        if client.server_capabilities.prompts is None:
+            return []
+        try:
+            return list((await client.list_prompts(cache_mode="refresh" if refresh else "use")).prompts)
+        except Exception as exc:  # noqa: BLE001 - its tools still work without its prompts
+            log.warning("could not list the prompts of MCP server %s: %s", self.name, describe_error(exc))
+            return self.prompts
+
+    async def refresh_prompts(self) -> None:
+        if (client := self.client) is not None:
+            self.prompts = await self._list_prompts(client, refresh=True)
 
     async def refresh(self) -> None:
         client = self.client

@@ -143,6 +143,8 @@ class A2iaApp(App[int]):
             self.refresh_status()
             if outcome.quit:
                 await self.shutdown()
+            if outcome.turn is not None:
+                self.run_turn(outcome.turn)
             return
         self.run_turn(message.text)
 
@@ -151,6 +153,8 @@ class A2iaApp(App[int]):
         for command in COMMANDS.values():
             if command.name != "/exit":
                 yield SystemCommand(command.usage, command.help, lambda c=command: self.post_message(Submitted(c.name)))
+        for prompt in self.agent.tools.prompts() if self.agent is not None else ():
+            yield SystemCommand(prompt.usage, prompt.description, lambda p=prompt: self.post_message(Submitted(p.command)))
 
     def action_cancel_turn(self) -> None:
         cancelled = [w for w in self.workers if w.group == "turn" and w.is_running]

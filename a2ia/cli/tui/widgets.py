@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Collapsible, Label, Markdown, Static, TextArea
 
-from a2ia.cli.commands import COMMANDS
+from a2ia.cli.commands import command_names
 from a2ia.cli.trust_prompt import TrustQuestion
 from a2ia.cli.tui.messages import Submitted
 from a2ia.orchestrator.events import ApprovalNeeded
@@ -107,7 +107,7 @@ class PromptArea(TextArea):
         if event.key == "tab" and self.text.startswith("/"):
             event.prevent_default()
             event.stop()
-            matches = [name for name in COMMANDS if name.startswith(self.text.strip())]
+            matches = [name for name in command_names(getattr(self.app, "agent", None)) if name.startswith(self.text.strip())]
             if len(matches) == 1:
                 self.text = matches[0] + " "
                 self.move_cursor(self.document.end)

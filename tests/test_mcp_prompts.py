@@ -1,0 +1,130 @@
+"""MCP prompts as slash commands, against real servers over stdio: an SDK server of our own
+(``mcp_servers/prompts_server.py``: arguments, mixed roles, an embedded resource, an image, a
+failure) and ``@modelcontextprotocol/server-everything``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from a2ia.errors import ConfigError, ServerRequestFailed
+from a2ia.tools.mcp_config import StdioServer
+from a2ia.tools.prompts import PromptArgument, ServerPrompt, bind_arguments
+from a2ia.tools.registry import ToolRegistry
+
+pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parent.parent
+PROMPTS_SERVER = Path(__file__).parent / "mcp_servers" / "prompts_server.py"
+EVERYTHING = ROOT / ".mcp-servers" / "npm" / "node_modules" / ".bin" / "mcp-server-everything"
+KIT = StdioServer(command=sys.executable, args=(str(PROMPTS_SERVER),))
+REVIEW = ServerPrompt("kit", "review", "", (PromptArgument("path", "", True), PromptArgument("focus", "", False)))
+
+
+def test_arguments_by_position_or_by_name() -> None:
+    assert bind_arguments(REVIEW, "a.py") == {"path": "a.py"}
+    assert bind_arguments(REVIEW, "a.py errors") == {"path": "a.py", "focus": "errors"}
+    assert bind_arguments(REVIEW, "focus='the error paths' path=a.py") == {"path": "a.py", "focus": "the error paths"}
+    one = ServerPrompt("kit", "explain", "", (PromptArgument("text", "", True),))
+    assert bind_arguments(one, "  what's this \"thing\"?") == {"text": "what's this \"thing\"?"}, "the rest of the line, as typed"
+    with pytest.raises(ConfigError, match="needs path") as missing:
+        bind_arguments(REVIEW, "focus=x")
+    assert missing.value.hint == "/kit:review <path> [focus]"
+    with pytest.raises(ConfigError, match="got more"):
+        bind_arguments(REVIEW, "a b c")
+    with pytest.raises(ConfigError, match="cannot read the arguments"):
+        bind_arguments(REVIEW, "'unclosed")
+
+
+async def test_a_servers_prompts_are_listed_and_got_with_their_messages(tmp_path: Path) -> None:
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        status = await registry.add_server("kit", KIT)
+        assert status.state == "connected", status.error
+        assert status.prompts == ["/kit:hello", "/kit:review <path> [focus]", "/kit:follow_up <topic>", "/kit:broken"]
+        prompts = {p.name: p for p in registry.prompts()}
+        assert prompts["review"].description == "Review one file, optionally with a focus."
+        review = await registry.get_prompt(prompts["review"], {"path": "a.py", "focus": "errors"})
+        assert [(m.role, m.content) for m in review] == [("user", "Review a.py, looking at errors.")]
+        follow = await registry.get_prompt(prompts["follow_up"], {"topic": "graphs"})
+        assert [m.role for m in follow] == ["user", "assistant", "user", "user"]
+        assert follow[2].content == "[resource file:///notes.txt]\nnotes on it"
+        assert follow[3].content.startswith("[image image/png")
+        with pytest.raises(ServerRequestFailed, match="/kit:broken failed"):
+            await registry.get_prompt(prompts["broken"], {})
+        await registry.disconnect("kit")
+        assert registry.prompts() == [], "a disconnected server's prompts are gone"
+        with pytest.raises(ServerRequestFailed, match="not connected"):
+            await registry.get_prompt(prompts["review"], {"path": "a.py"})
+
+
+def run_cli(workspace: Path, tmp_path: Path, *args: str, stdin: bytes = b"", script: list | None = None):
+    config = tmp_path / "mcp.json"
+    config.write_text(json.dumps({"mcpServers": {"kit": {"command": sys.executable, "args": [str(PROMPTS_SERVER)]}}}))
+    env = {**os.environ, "A2IA_SCRIPT": json.dumps(script or [])}
+    return subprocess.run(
+        [sys.executable, "-m", "a2ia.cli", *args, "--mcp-config", str(config), "-C", str(workspace)],
+        input=stdin, capture_output=True, env=env, timeout=120,
+    )
+
+
+def test_a_prompt_runs_as_the_persons_turn_in_a_script(workspace: Path, tmp_path: Path) -> None:
+    lines = "/help\n/kit:review a.py focus=errors\n/kit:review\n/kit:nope\n/kit:follow_up graphs\n/kit:broken\n"
+    result = run_cli(workspace, tmp_path, "--backend", "scripted", stdin=lines.encode(), script=[{"echo": True}] * 2)
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert result.returncode == 0, err
+    assert out.splitlines()[0] == "Review a.py, looking at errors.", "the model was asked the prompt's text"
+    assert "[resource file:///notes.txt]" in out and "[image image/png" in out, "the person's last messages, joined"
+    assert re.search(r"^/kit:review <path> \[focus\] +Review one file, optionally with a focus\.$", err, re.M), "/help lists them"
+    assert err.count("leave (also /exit)") == 1
+    assert "/kit:review needs path\n  usage: /kit:review <path> [focus]" in err
+    assert "unknown command /kit:nope" in err and "/kit:broken failed" in err
+
+
+def test_mcp_list_shows_the_prompts(workspace: Path, tmp_path: Path) -> None:
+    result = run_cli(workspace, tmp_path, "mcp", "list")
+    assert result.returncode == 0, result.stderr.decode()
+    assert "    prompt /kit:review <path> [focus]" in result.stdout.decode()
+
+
+async def test_server_everything_prompts(tmp_path: Path) -> None:
+    if not EVERYTHING.exists():
+        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        status = await registry.add_server("everything", StdioServer(command=str(EVERYTHING), args=("stdio",)))
+        assert status.state == "connected", status.error
+        prompts = {p.name: p for p in registry.prompts()}
+        assert {"simple-prompt", "args-prompt"} <= set(prompts)
+        args = prompts["args-prompt"]
+        assert args.usage == "/everything:args-prompt <city> [state]"
+        messages = await registry.get_prompt(args, bind_arguments(args, "Paris 'Île-de-France'"))
+    assert [(m.role, m.content) for m in messages] == [("user", "What's weather in Paris, Île-de-France?")]
+
+
+async def test_a_prompt_in_the_tui(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typed in the TUI, the prompt's text is the person's message and the model answers it."""
+    from pilot_support import wait_pilot
+
+    from a2ia.cli.commands import command_names
+    from a2ia.cli.tui.app import make_app
+    from a2ia.cli.tui.widgets import AssistantMessage, UserMessage
+    from a2ia.config import load_settings
+
+    config = tmp_path / "mcp.json"
+    config.write_text(json.dumps({"mcpServers": {"kit": {"command": sys.executable, "args": [str(PROMPTS_SERVER)]}}}))
+    monkeypatch.setenv("A2IA_SCRIPT", json.dumps([{"echo": True}]))
+    app = make_app(load_settings(backend="scripted", workspace=str(workspace), mcp_config=str(config)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_pilot(pilot, lambda: app.agent is not None, "the agent")
+        assert "/kit:review" in command_names(app.agent), "Tab completes it"
+        prompt = app.query_one("#prompt")
+        prompt.text = "/kit:review a.py"
+        prompt.focus()
+        await pilot.press("enter")
+        await wait_pilot(pilot, lambda: app.query(AssistantMessage) and app.query(AssistantMessage).last().source, "the answer")
+        assert [str(m.render()) for m in app.query(UserMessage)] == ["Review a.py."]
+        assert app.query(AssistantMessage).last().source == "Review a.py."
