@@ -26,6 +26,12 @@ KIT = StdioServer(command=sys.executable, args=(str(PROMPTS_SERVER),))
 REVIEW = ServerPrompt("kit", "review", "", (PromptArgument("path", "", True), PromptArgument("focus", "", False)))
 
 
+def kit_config(tmp_path: Path) -> Path:
+    config = tmp_path / "mcp.json"
+    config.write_text(json.dumps({"mcpServers": {"kit": {"command": sys.executable, "args": [str(PROMPTS_SERVER)]}}}))
+    return config
+
+
 def test_arguments_by_position_or_by_name() -> None:
     assert bind_arguments(REVIEW, "a.py") == {"path": "a.py"}
     assert bind_arguments(REVIEW, "a.py errors") == {"path": "a.py", "focus": "errors"}
@@ -63,8 +69,7 @@ async def test_a_servers_prompts_are_listed_and_got_with_their_messages(tmp_path
 
 
 def run_cli(workspace: Path, tmp_path: Path, *args: str, stdin: bytes = b"", script: list | None = None):
-    config = tmp_path / "mcp.json"
-    config.write_text(json.dumps({"mcpServers": {"kit": {"command": sys.executable, "args": [str(PROMPTS_SERVER)]}}}))
+    config = kit_config(tmp_path)
     env = {**os.environ, "A2IA_SCRIPT": json.dumps(script or [])}
     return subprocess.run(
         [sys.executable, "-m", "a2ia.cli", *args, "--mcp-config", str(config), "-C", str(workspace)],
@@ -114,10 +119,8 @@ async def test_a_prompt_in_the_tui(workspace: Path, tmp_path: Path, monkeypatch:
     from a2ia.cli.tui.widgets import AssistantMessage, UserMessage
     from a2ia.config import load_settings
 
-    config = tmp_path / "mcp.json"
-    config.write_text(json.dumps({"mcpServers": {"kit": {"command": sys.executable, "args": [str(PROMPTS_SERVER)]}}}))
     monkeypatch.setenv("A2IA_SCRIPT", json.dumps([{"echo": True}]))
-    app = make_app(load_settings(backend="scripted", workspace=str(workspace), mcp_config=str(config)))
+    app = make_app(load_settings(backend="scripted", workspace=str(workspace), mcp_config=str(kit_config(tmp_path))))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_pilot(pilot, lambda: app.agent is not None, "the agent")
         assert "/kit:review" in command_names(app.agent), "Tab completes it"
@@ -128,3 +131,46 @@ async def test_a_prompt_in_the_tui(workspace: Path, tmp_path: Path, monkeypatch:
         await wait_pilot(pilot, lambda: app.query(AssistantMessage) and app.query(AssistantMessage).last().source, "the answer")
         assert [str(m.render()) for m in app.query(UserMessage)] == ["Review a.py."]
         assert app.query(AssistantMessage).last().source == "Review a.py."
+
+
+
+async def test_a_missing_argument_is_asked_for_in_the_tui(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pilot_support import wait_pilot
+
+    from a2ia.cli.tui.app import make_app
+    from a2ia.cli.tui.widgets import ArgumentScreen, AssistantMessage, NoticeLine
+    from a2ia.config import load_settings
+
+    monkeypatch.setenv("A2IA_SCRIPT", json.dumps([{"echo": True}]))
+    app = make_app(load_settings(backend="scripted", workspace=str(workspace), mcp_config=str(kit_config(tmp_path))))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_pilot(pilot, lambda: app.agent is not None, "the agent")
+        for keys in (["escape"], [*"b.py", "enter"]):
+            prompt = app.query_one("#prompt")
+            prompt.text = "/kit:review"
+            prompt.focus()
+            await pilot.press("enter")
+            dialog = await wait_pilot(pilot, lambda: isinstance(app.screen, ArgumentScreen) and app.screen, "the question")
+            assert dialog.question == "/kit:review path"
+            await pilot.press(*keys)
+        await wait_pilot(pilot, lambda: app.query(AssistantMessage) and app.query(AssistantMessage).last().source, "the answer")
+        assert app.query(AssistantMessage).last().source == "Review b.py."
+        assert any(str(n.render()) == "/kit:review: cancelled" for n in app.query(NoticeLine)), "Escape cancelled the first"
+
+
+async def test_a_missing_argument_is_asked_for_in_the_repl(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from a2ia.cli.repl import run_repl
+    from a2ia.config import load_settings
+
+    monkeypatch.setenv("A2IA_SCRIPT", json.dumps([{"echo": True}]))
+    settings = load_settings(backend="scripted", workspace=str(workspace), mcp_config=str(kit_config(tmp_path)))
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text("/kit:review\rb.py\r")
+        pipe.close()
+        assert await run_repl(settings) == 0
+    out, _ = capsys.readouterr()
+    assert out == "Review b.py.\n"

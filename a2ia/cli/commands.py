@@ -17,7 +17,7 @@ from a2ia.errors import ConfigError, ServerRequestFailed
 from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.store import list_sessions
 from a2ia.tools.approval import APPROVAL_MODES
-from a2ia.tools.prompts import ServerPrompt, bind_arguments
+from a2ia.tools.prompts import ServerPrompt, bind_arguments, missing_arguments, read_arguments
 
 
 @dataclass(frozen=True)
@@ -146,21 +146,42 @@ COMMANDS: dict[str, Command] = {
 COMMANDS["/exit"] = COMMANDS["/quit"]
 
 
-async def run_command(line: str, agent: Agent, settings: Settings) -> Outcome:
+Ask = Callable[[str], Awaitable["str | None"]]
+"""Asks the person for one value on their terminal (``None``: they cancelled)."""
+
+
+async def run_command(line: str, agent: Agent, settings: Settings, ask: Ask | None = None) -> Outcome:
+    """Run one command line; ``ask`` (a terminal's) gets a prompt's missing required arguments."""
     name, _, arg = line.strip().partition(" ")
     command = COMMANDS.get(name)
     if command is not None:
         return await command.run(agent, settings, arg)
     prompt = next((p for p in agent.tools.prompts() if p.command == name), None)
     if prompt is not None:
-        return await _run_prompt(agent, prompt, arg)
+        return await _run_prompt(agent, prompt, arg, ask)
     return Outcome(f"unknown command {name}; /help lists them")
 
 
-async def _run_prompt(agent: Agent, prompt: ServerPrompt, arg: str) -> Outcome:
+async def _arguments(prompt: ServerPrompt, arg: str, ask: Ask | None) -> dict[str, str] | None:
+    """The prompt's arguments: from the line, the required ones it lacks asked for (``None``: cancelled)."""
+    if ask is None:
+        return bind_arguments(prompt, arg)
+    bound = read_arguments(prompt, arg)
+    for argument in missing_arguments(prompt, bound):
+        value = await ask(f"{prompt.command} {argument.name}" + (f" ({argument.description})" if argument.description else ""))
+        if not value:
+            return None
+        bound[argument.name] = value
+    return bound
+
+
+async def _run_prompt(agent: Agent, prompt: ServerPrompt, arg: str, ask: Ask | None) -> Outcome:
     """The prompt's messages enter the conversation; the person's last ones are the turn."""
     try:
-        messages = await agent.tools.get_prompt(prompt, bind_arguments(prompt, arg))
+        arguments = await _arguments(prompt, arg, ask)
+        if arguments is None:
+            return Outcome(f"{prompt.command}: cancelled")
+        messages = await agent.tools.get_prompt(prompt, arguments)
     except (ConfigError, ServerRequestFailed) as exc:
         return Outcome(exc.message + (f"\n  usage: {exc.hint}" if exc.hint else ""))
     # What comes before the prompt's last answer is history; the person's messages after it are the turn.

@@ -66,6 +66,13 @@ async def run_repl(settings: Settings, question: TrustQuestion | None = None) ->
     )
     renderer = PlainRenderer(sys.stdout, sys.stderr, wording=for_interactive)
 
+    async def ask_line(question: str) -> str | None:
+        """A prompt's missing argument, asked on the same line editor (Ctrl-C or Ctrl-D: none)."""
+        try:
+            return (await prompt.prompt_async(f"  {question}: ")).strip() or None
+        except (EOFError, KeyboardInterrupt):
+            return None
+
     async def approver(request: ApprovalNeeded) -> Answer:
         while True:
             reply = (await prompt.prompt_async(f"allow {request.call.name}? [y] once, [a] always, [n] no: ")).strip().lower()
@@ -93,7 +100,7 @@ async def run_repl(settings: Settings, question: TrustQuestion | None = None) ->
             if not line.strip():
                 continue
             if is_command(line):
-                outcome = await run_command(line, agent, settings)
+                outcome = await run_command(line, agent, settings, ask=ask_line)
                 renderer.render_output(outcome.text)
                 if outcome.quit:
                     return 0

@@ -51,17 +51,24 @@ def server_prompt(server: str, prompt: Prompt) -> ServerPrompt:
 
 def bind_arguments(prompt: ServerPrompt, text: str) -> dict[str, str]:
     """The arguments ``text`` gives the prompt; a ``ConfigError`` says what is missing or wrong."""
+    bound = read_arguments(prompt, text)
+    if missing := missing_arguments(prompt, bound):
+        raise ConfigError(f"{prompt.command} needs {', '.join(a.name for a in missing)}", hint=prompt.usage)
+    return bound
+
+
+def read_arguments(prompt: ServerPrompt, text: str) -> dict[str, str]:
+    """What ``text`` gives, required arguments missing or not (a front end may ask for them)."""
     raw = text.strip()
     if len(prompt.arguments) == 1:  # the whole rest of the line, as typed (quotes and all)
         only = prompt.arguments[0].name
         value = raw[len(only) + 1 :] if raw.startswith(f"{only}=") else raw
-        bound = {only: value} if value else {}
-    else:
-        bound = _bind_words(prompt, raw)
-    missing = [a.name for a in prompt.arguments if a.required and a.name not in bound]
-    if missing:
-        raise ConfigError(f"{prompt.command} needs {', '.join(missing)}", hint=prompt.usage)
-    return bound
+        return {only: value} if value else {}
+    return _bind_words(prompt, raw)
+
+
+def missing_arguments(prompt: ServerPrompt, bound: dict[str, str]) -> list[PromptArgument]:
+    return [a for a in prompt.arguments if a.required and a.name not in bound]
 
 
 def _bind_words(prompt: ServerPrompt, raw: str) -> dict[str, str]:

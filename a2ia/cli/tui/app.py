@@ -27,6 +27,7 @@ from a2ia.cli.trust_prompt import TrustQuestion
 from a2ia.cli.tui.messages import AgentFailed, AgentReady, Submitted
 from a2ia.cli.tui.widgets import (
     ApprovalScreen,
+    ArgumentScreen,
     AssistantMessage,
     NoticeLine,
     PromptArea,
@@ -136,17 +137,26 @@ class A2iaApp(App[int]):
             self.show_notice("the model is not ready yet")
             return
         if is_command(message.text):
-            outcome = await run_command(message.text, self.agent, self.settings)
-            if outcome.text:
-                await self.conversation.mount(NoticeLine(outcome.text, classes="command-output"))
-                self.conversation.scroll_end(animate=False)
-            self.refresh_status()
-            if outcome.quit:
-                await self.shutdown()
-            if outcome.turn is not None:
-                self.run_turn(outcome.turn)
+            self.run_slash_command(message.text)
             return
         self.run_turn(message.text)
+
+    @work(group="command", exclusive=True)
+    async def run_slash_command(self, text: str) -> None:
+        """A worker: a prompt's missing argument is asked in a dialog, awaited here."""
+        assert self.agent is not None
+        outcome = await run_command(text, self.agent, self.settings, ask=self.ask_argument)
+        if outcome.text:
+            await self.conversation.mount(NoticeLine(outcome.text, classes="command-output"))
+            self.conversation.scroll_end(animate=False)
+        self.refresh_status()
+        if outcome.quit:
+            await self.shutdown()
+        elif outcome.turn is not None:
+            self.run_turn(outcome.turn)
+
+    async def ask_argument(self, question: str) -> str | None:
+        return await self.push_screen_wait(ArgumentScreen(question))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Collapsible, Label, Markdown, Static, TextArea
+from textual.widgets import Button, Collapsible, Input, Label, Markdown, Static, TextArea
 
 from a2ia.cli.commands import command_names
 from a2ia.cli.trust_prompt import TrustQuestion
@@ -181,3 +181,28 @@ class TrustScreen(ModalScreen[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "trust-yes")
+
+
+class ArgumentScreen(ModalScreen["str | None"]):
+    """Ask for one value (an MCP prompt's required argument): Enter gives it, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="argument"):
+            yield Label(self.question)
+            yield Input(id="argument-value")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
