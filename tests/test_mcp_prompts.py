@@ -15,7 +15,7 @@ import pytest
 
 from a2ia.errors import ConfigError, ServerRequestFailed
 from a2ia.tools.mcp_config import StdioServer
-from a2ia.tools.prompts import PromptArgument, ServerPrompt, bind_arguments
+from a2ia.tools.prompts import ArgumentAt, PromptArgument, ServerPrompt, bind_arguments
 from a2ia.tools.registry import ToolRegistry
 
 pytestmark = pytest.mark.anyio
@@ -174,3 +174,45 @@ async def test_a_missing_argument_is_asked_for_in_the_repl(workspace: Path, tmp_
         assert await run_repl(settings) == 0
     out, _ = capsys.readouterr()
     assert out == "Review b.py.\n"
+
+
+def test_where_a_half_typed_line_is() -> None:
+    from a2ia.tools.prompts import argument_at
+
+    assert argument_at(REVIEW, "") == ArgumentAt("path", "", {})
+    assert argument_at(REVIEW, "src/m") == ArgumentAt("path", "src/m", {})
+    assert argument_at(REVIEW, "a.py er") == ArgumentAt("focus", "er", {"path": "a.py"})
+    assert argument_at(REVIEW, "focus=er") == ArgumentAt("focus", "er", {})
+    assert argument_at(REVIEW, "focus=errors a") == ArgumentAt("path", "a", {"focus": "errors"})
+    assert argument_at(REVIEW, "a.py errors ") is None, "past the last argument"
+
+
+class Holder:
+    """What completion reads of an agent: its tools."""
+
+    def __init__(self, tools: ToolRegistry) -> None:
+        self.tools = tools
+
+
+async def test_arguments_complete_from_the_server(tmp_path: Path) -> None:
+    """server-everything completes its completable-prompt; our SDK server offers no completions."""
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from a2ia.cli.commands import complete_line
+    from a2ia.cli.repl import SlashCompleter
+
+    if not EVERYTHING.exists():
+        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        await registry.add_server("everything", StdioServer(command=str(EVERYTHING), args=("stdio",)))
+        await registry.add_server("kit", KIT)
+        agent = Holder(registry)
+        assert await complete_line(agent, "/everything:completable-prompt Eng") == ("Eng", ["Engineering"])
+        assert await complete_line(agent, "/everything:completable-prompt Engineering ") == ("", ["Alice", "Bob", "Charlie"])
+        assert await complete_line(agent, "/everything:completable-prompt department=Sales name=E") == ("E", ["Eve"])
+        assert await complete_line(agent, "/kit:review a") == ("a", []), "no completions capability: nothing offered"
+        assert (await complete_line(agent, "/kit:re"))[1] == ["/kit:review"]
+        completer = SlashCompleter(lambda: agent)
+        offered = [c async for c in completer.get_completions_async(Document("/everything:completable-prompt Mar"), CompleteEvent())]
+    assert [(c.text, c.start_position) for c in offered] == [("Marketing", -3)]

@@ -17,7 +17,7 @@ from a2ia.errors import ConfigError, ServerRequestFailed
 from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.store import list_sessions
 from a2ia.tools.approval import APPROVAL_MODES
-from a2ia.tools.prompts import ServerPrompt, bind_arguments, missing_arguments, read_arguments
+from a2ia.tools.prompts import ServerPrompt, argument_at, bind_arguments, missing_arguments, read_arguments
 
 
 @dataclass(frozen=True)
@@ -200,8 +200,23 @@ def command_names(agent: Agent | None) -> list[str]:
     return sorted([*COMMANDS, *prompts])
 
 
+async def complete_line(agent: Agent | None, line: str) -> tuple[str, list[str]]:
+    """What Tab offers at the end of ``line``: the part it replaces, and the candidates. A command
+    name completes from the table and the prompts; a prompt's argument from its server."""
+    command, space, rest = line.partition(" ")
+    if not line.startswith("/"):
+        return "", []
+    if not space:
+        return command, [name for name in command_names(agent) if name.startswith(command)]
+    prompt = next((p for p in agent.tools.prompts() if p.command == command), None) if agent is not None else None
+    at = argument_at(prompt, rest) if prompt is not None else None
+    if prompt is None or at is None or agent is None:
+        return "", []
+    return at.typed, [v for v in await agent.tools.complete_argument(prompt, at) if v.startswith(at.typed)]
+
+
 def is_command(line: str) -> bool:
     return line.startswith("/") and not line.startswith("//")
 
 
-__all__ = ["COMMANDS", "Outcome", "command_names", "format_sessions", "is_command", "run_command"]
+__all__ = ["COMMANDS", "Outcome", "command_names", "complete_line", "format_sessions", "is_command", "run_command"]

@@ -11,13 +11,14 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.completion import WordCompleter
+from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-from a2ia.cli.commands import command_names, is_command, run_command
+from a2ia.cli.commands import complete_line, is_command, run_command
 from a2ia.cli.progress import PullDisplay
 from a2ia.cli.render import PlainRenderer
 from a2ia.cli.runtime import Agent, open_agent
@@ -57,11 +58,26 @@ async def ask_trust(prompt: PromptSession[str], question: TrustQuestion, rendere
             return None
 
 
+class SlashCompleter(Completer):
+    """Slash commands and MCP prompts by name; a prompt's arguments from its server."""
+
+    def __init__(self, agent: Callable[[], Agent | None]) -> None:
+        self.agent = agent
+
+    def get_completions(self, document, complete_event):  # the async form below is the one used
+        return iter(())
+
+    async def get_completions_async(self, document, complete_event):
+        typed, matches = await complete_line(self.agent(), document.text_before_cursor.lstrip())
+        for match in matches:
+            yield Completion(match, start_position=-len(typed))
+
+
 async def run_repl(settings: Settings, question: TrustQuestion | None = None) -> int:
     opened: list[Agent] = []  # the agent, once open: its servers' prompts complete too
     prompt: PromptSession[str] = PromptSession(
         history=_history(),
-        completer=WordCompleter(lambda: command_names(opened[0] if opened else None), sentence=True),
+        completer=SlashCompleter(lambda: opened[0] if opened else None),
         complete_while_typing=True,
     )
     renderer = PlainRenderer(sys.stdout, sys.stderr, wording=for_interactive)

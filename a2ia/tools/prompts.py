@@ -90,3 +90,36 @@ def _bind_words(prompt: ServerPrompt, raw: str) -> dict[str, str]:
         raise ConfigError(f"{prompt.command} takes {len(prompt.arguments)} argument(s), got more", hint=prompt.usage)
     bound.update({argument.name: word for argument, word in zip(free, positional, strict=False)})
     return bound
+
+
+@dataclass(frozen=True)
+class ArgumentAt:
+    """The argument a half-typed line is at: its name, what is typed of it, the ones before it."""
+
+    name: str
+    typed: str
+    given: dict[str, str]
+
+
+def argument_at(prompt: ServerPrompt, text: str) -> ArgumentAt | None:
+    """Where the end of ``text`` (the line after the command) is: ``name=val…`` or the next free
+    argument by position; ``None`` past the last one. Quotes are not read here: completion offers
+    plain words."""
+    *done, typed = text.split(" ") if text else [""]
+    names = [a.name for a in prompt.arguments]
+    given: dict[str, str] = {}
+    positional = 0
+    for word in (w for w in done if w):
+        name, sep, value = word.partition("=")
+        if sep and name in names:
+            given[name] = value
+        else:
+            positional += 1
+    name, sep, value = typed.partition("=")
+    if sep and name in names:
+        return ArgumentAt(name, value, given)
+    free = [n for n in names if n not in given]
+    if positional >= len(free):
+        return None
+    given.update(zip(free, (w for w in done if w and "=" not in w), strict=False))
+    return ArgumentAt(free[positional], typed, given)

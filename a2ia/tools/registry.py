@@ -28,20 +28,22 @@ from mcp import MCPError, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server import MCPServer
-from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT, Tool
+from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT, PromptReference, Tool
 
 from a2ia.errors import ServerRequestFailed
 from a2ia.sandbox.base import Sandbox
 from a2ia.text import head_and_tail
 from a2ia.tools.mcp_config import BrokenServer, HttpServer, ServerConfig, StdioServer
 from a2ia.tools.mcp_content import prompt_messages, result_text, spec_from_mcp
-from a2ia.tools.prompts import ServerPrompt, server_prompt
+from a2ia.tools.prompts import ArgumentAt, ServerPrompt, server_prompt
 from a2ia.tools.server_logs import ServerLogs
 from a2ia.tools.supervisor import LIVE, Kind, Phase, ServerSupervisor
 from a2ia.types import Message, ToolCall, ToolResult, ToolSpec
 
 DEFAULT_CALL_TIMEOUT_S = 120.0
 MAX_RESULT_CHARS = 64_000  # a tool's answer beyond this keeps its head and tail (builtin tools cap at 32,000)
+COMPLETION_TIMEOUT_S = 2.0  # a completion the person waits for at each Tab
+MAX_COMPLETIONS = 100  # what the protocol allows in one answer
 DEFAULT_CONNECT_TIMEOUT_S = 30.0
 CLOSE_GRACE_S = 5.0
 SEPARATOR = "__"
@@ -276,6 +278,20 @@ class ToolRegistry:
             m.model_copy(update={"content": head_and_tail(m.content, MAX_RESULT_CHARS, "of the prompt cut")})
             for m in prompt_messages(result)
         ]
+
+    async def complete_argument(self, prompt: ServerPrompt, at: ArgumentAt) -> list[str]:
+        """The server's completions for one argument (``completion/complete``), or none: a server
+        without the capability, or one that fails or is slow, completes nothing."""
+        server = self._servers.get(prompt.server)
+        client = server.client if server is not None else None
+        if client is None or client.server_capabilities.completions is None:
+            return []
+        try:
+            with anyio.fail_after(COMPLETION_TIMEOUT_S):
+                result = await client.complete(PromptReference(name=prompt.name), {"name": at.name, "value": at.typed}, at.given or None)
+        except Exception:  # noqa: BLE001 - completion is a convenience: no values
+            return []
+        return [value for value in result.completion.values[:MAX_COMPLETIONS] if isinstance(value, str)]
 
     @staticmethod
     def _error(call: ToolCall, text: str) -> ToolResult:

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Collapsible, Input, Label, Markdown, Static, TextArea
 
-from a2ia.cli.commands import command_names
+from a2ia.cli.commands import complete_line
 from a2ia.cli.trust_prompt import TrustQuestion
 from a2ia.cli.tui.messages import Submitted
 from a2ia.orchestrator.events import ApprovalNeeded
@@ -81,7 +81,8 @@ class StatusBar(Static):
 
 
 class PromptArea(TextArea):
-    """The input: Enter sends, Ctrl+J adds a line, Up/Down walk the history, Tab completes commands."""
+    """The input: Enter sends, Ctrl+J adds a line, Up/Down walk the history, Tab completes commands
+    and an MCP prompt's arguments (from its server)."""
 
     BINDINGS = [Binding("ctrl+j", "newline", "New line", show=False)]
 
@@ -107,12 +108,12 @@ class PromptArea(TextArea):
         if event.key == "tab" and self.text.startswith("/"):
             event.prevent_default()
             event.stop()
-            matches = [name for name in command_names(getattr(self.app, "agent", None)) if name.startswith(self.text.strip())]
+            typed, matches = await complete_line(getattr(self.app, "agent", None), self.text.lstrip())
             if len(matches) == 1:
-                self.text = matches[0] + " "
+                self.text = self.text[: len(self.text) - len(typed)] + matches[0] + " "
                 self.move_cursor(self.document.end)
             elif matches:
-                self.notify("  ".join(matches), title="commands")
+                self.notify("  ".join(matches[:30]), title="completions")
             return
         if event.key in ("up", "down") and self.sent and "\n" not in self.text:
             event.prevent_default()
