@@ -62,7 +62,7 @@ async def test_a_turn_with_a_tool_call_renders_every_part(workspace: Path, monke
         await settle(pilot)
         assert [str(m.render()) for m in app.query(UserMessage)] == ["What is here?"]
         (panel,) = app.query(ToolPanel)
-        assert panel.title.startswith("✓ list_dir [a2ia] (") and "src/" in str(panel.result_view.render())
+        assert str(panel.title).startswith("✓ list_dir [a2ia] (") and "src/" in str(panel.result_view.render())
         (answer,) = app.query(AssistantMessage)
         assert answer.source == "There is **src** and a README."
         status = str(app.query_one(StatusBar).render())
@@ -87,7 +87,7 @@ async def test_approval_dialog_allows_and_denies(workspace: Path, monkeypatch: p
         await settle(pilot)
         assert not (workspace / "nope").exists()
         panels = list(app.query(ToolPanel))
-        assert panels[-1].title.startswith("✗ run_shell") and "did not allow" in str(panels[-1].result_view.render())
+        assert str(panels[-1].title).startswith("✗ run_shell") and "did not allow" in str(panels[-1].result_view.render())
 
 
 async def test_slash_commands_and_quit(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,4 +152,21 @@ async def test_a_backend_that_cannot_open_is_shown_and_the_app_stays(workspace: 
         shown = str(app.query(NoticeLine).first().render())
         assert "no model file at" in shown
         assert "with model in config.toml" in shown and "--model" not in shown, "the TUI names the setting, not a flag"
+        assert app.is_running
+
+
+async def test_text_that_looks_like_markup_is_shown_as_it_is(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person's, a tool's and a server's text may hold ``[/]`` or ``[bold]``: shown as typed, the app stays."""
+    (workspace / "odd.txt").write_text("closing [/] and [bold]not bold[/bold]\n")
+    app = make_app(settings_for(workspace, monkeypatch, {"tool": "read_file", "arguments": {"path": "odd.txt"}}, "Read it."))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "what is [/] in odd.txt?")
+        await settle(pilot)
+        app.show_notice("error: the server said [/] [link=x]")
+        await pilot.pause()
+        assert [str(m.render()) for m in app.query(UserMessage)] == ["what is [/] in odd.txt?"]
+        (panel,) = app.query(ToolPanel)
+        assert "[a2ia]" in str(panel.title) and "closing [/] and [bold]not bold[/bold]" in str(panel.result_view.render())
+        assert str(app.query(NoticeLine).last().render()) == "error: the server said [/] [link=x]"
         assert app.is_running

@@ -8,6 +8,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Collapsible, Input, Label, Markdown, Static, TextArea
 
@@ -21,7 +22,16 @@ from a2ia.types import ToolCall, ToolResult
 MAX_SHOWN_RESULT = 4_000  # a tool's result is shown in full only up to this; the model gets all of it
 
 
-class UserMessage(Static):
+class PlainText(Static):
+    """Text shown as it is: what a person, a model, a tool or a server wrote is never read as
+    Textual markup (``[/]`` in a tool's output raised ``MarkupError`` and took the app down,
+    and ``[a2ia]`` vanished as an unknown style)."""
+
+    def __init__(self, text: str = "", **kwargs) -> None:
+        super().__init__(text, markup=False, **kwargs)
+
+
+class UserMessage(PlainText):
     """What the person asked."""
 
 
@@ -33,7 +43,7 @@ class Reasoning(Collapsible):
     """The model's thinking, dimmed and collapsible."""
 
     def __init__(self) -> None:
-        self.body = Static("", classes="reasoning-text")
+        self.body = PlainText("", classes="reasoning-text")
         self.text = ""
         super().__init__(self.body, title="thinking", collapsed=False, classes="reasoning")
 
@@ -49,29 +59,29 @@ class ToolPanel(Collapsible):
         self.call = call
         self.server = server
         arguments = json.dumps(call.arguments, indent=2, ensure_ascii=False)
-        self.result_view = Static("…", classes="tool-result")
+        self.result_view = PlainText("…", classes="tool-result")
         super().__init__(
-            Static(arguments, classes="tool-args"), self.result_view,
-            title=f"⚙ {call.name} [{server}] running…", collapsed=True, classes="tool",
+            PlainText(arguments, classes="tool-args"), self.result_view,
+            title=Content(f"⚙ {call.name} [{server}] running…"), collapsed=True, classes="tool",
         )
 
     def progress(self, done: float, total: float | None, message: str | None) -> None:
         shown = f"{done:g}/{total:g}" if total else f"{done:g}"
-        self.title = f"⚙ {self.call.name} [{self.server}] {shown}{' ' + message if message else ''}"
+        self.title = Content(f"⚙ {self.call.name} [{self.server}] {shown}{' ' + message if message else ''}")
 
     def finish(self, result: ToolResult, seconds: float) -> None:
         mark = "✗" if result.is_error else "✓"
-        self.title = f"{mark} {self.call.name} [{self.server}] ({seconds:.2f} s)"
+        self.title = Content(f"{mark} {self.call.name} [{self.server}] ({seconds:.2f} s)")
         text = result.content if len(result.content) <= MAX_SHOWN_RESULT else result.content[:MAX_SHOWN_RESULT] + "\n… (shortened here)"
         self.result_view.update(text)
         self.add_class("error" if result.is_error else "ok")
 
 
-class NoticeLine(Static):
+class NoticeLine(PlainText):
     """A line the person should know about that is not part of the answer."""
 
 
-class StatusBar(Static):
+class StatusBar(PlainText):
     """Backend, model, tool mode, sandbox, speed of the last reply, context used."""
 
     def show(self, backend: str, model: str, mode: str, tokens_per_s: float | None, context: str, sandbox: str = "") -> None:
@@ -142,9 +152,9 @@ class ApprovalScreen(ModalScreen[Answer]):
     def compose(self) -> ComposeResult:
         call = self.request.call
         with Vertical(id="approval"):
-            yield Label(f"Allow {call.name} [{self.request.server}]?", id="approval-title")
-            yield Label(f"why it asks: {self.request.reason}", classes="dim")
-            yield Static(json.dumps(call.arguments, indent=2, ensure_ascii=False), id="approval-args")
+            yield Label(f"Allow {call.name} [{self.request.server}]?", id="approval-title", markup=False)
+            yield Label(f"why it asks: {self.request.reason}", classes="dim", markup=False)
+            yield PlainText(json.dumps(call.arguments, indent=2, ensure_ascii=False), id="approval-args")
             with Horizontal():
                 yield Button("Allow once (y)", id="once", variant="primary")
                 yield Button("Always for this tool (a)", id="always")
@@ -169,7 +179,7 @@ class TrustScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="trust"):
-            yield Label(self.question.title(), id="trust-title")
+            yield Label(self.question.title(), id="trust-title", markup=False)
             yield Static("\n".join(self.question.body()), id="trust-lines", markup=False)
             yield Label("Trust it only if you know where it comes from. Not now: a2ia starts without these files.", classes="dim")
             with Horizontal():
@@ -195,7 +205,7 @@ class ArgumentScreen(ModalScreen["str | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="argument"):
-            yield Label(self.question)
+            yield Label(self.question, markup=False)
             yield Input(id="argument-value")
 
     def on_mount(self) -> None:
