@@ -216,3 +216,17 @@ async def test_arguments_complete_from_the_server(tmp_path: Path) -> None:
         completer = SlashCompleter(lambda: agent)
         offered = [c async for c in completer.get_completions_async(Document("/everything:completable-prompt Mar"), CompleteEvent())]
     assert [(c.text, c.start_position) for c in offered] == [("Marketing", -3)]
+
+
+async def test_a_malformed_prompt_list_leaves_the_servers_tools(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A server whose prompts/list does not parse: no prompts from it, its tools work, and a2ia goes on."""
+    from a2ia.types import ToolCall
+
+    bad = StdioServer(command=sys.executable, args=(str(Path(__file__).parent / "mcp_servers" / "malformed_prompts_server.py"),))
+    async with ToolRegistry(log_dir=tmp_path) as registry:
+        status = await registry.add_server("bad", bad)
+        assert status.state == "connected", status.error
+        assert status.prompts == [] and registry.prompts() == []
+        result = await registry.call(ToolCall(id="c", name="ping"))
+    assert not result.is_error and result.content == "pong"
+    assert "could not list the prompts of MCP server bad" in caplog.text, "the listing was refused, and said so"
