@@ -188,7 +188,7 @@ def mcp_group() -> None:
 @takes_settings()
 @click.pass_context
 def mcp_list(ctx: click.Context) -> None:
-    """Connect to every configured MCP server and show its status and tools."""
+    """Connect to every configured MCP server and show its status, tools and prompts."""
     from a2ia.cli.mcp_list import show_servers
 
     with exiting_on_errors():

@@ -1,4 +1,4 @@
-"""``a2ia-cli mcp list``: every MCP server a2ia would use, its status and its tools."""
+"""``a2ia-cli mcp list``: every MCP server a2ia would use, its status, its tools and its prompts."""
 
 from __future__ import annotations
 
