@@ -77,13 +77,17 @@ def _name(option: Callable[[Any], Any]) -> str:
     return probe.__click_params__[-1].name  # type: ignore[attr-defined]
 
 
+NAMED_OPTIONS: dict[str, Callable[[Any], Any]] = {_name(o): o for o in [*SETTING_OPTIONS, DEBUG_OPTION]}
+"""Each option by the setting it gives (its click parameter name), in the order ``--help`` shows."""
+
+
 def setting_options(exclude: Iterable[str] = ()) -> Callable[[Any], Any]:
     """Apply the setting options (but ``exclude``, which the command has its own of) to a command."""
     skipped = set(exclude)
 
     def apply(command: Any) -> Any:
-        for option in reversed([*SETTING_OPTIONS, DEBUG_OPTION]):
-            if _name(option) not in skipped:
+        for name, option in reversed(NAMED_OPTIONS.items()):
+            if name not in skipped:
                 command = option(command)
         return command
 
@@ -101,10 +105,9 @@ def settings_from(values: dict[str, Any]) -> dict[str, Any]:
 def takes_settings(exclude: Iterable[str] = ()) -> Callable[[Any], Any]:
     """A subcommand that takes the setting options itself; they go over those before it in ``ctx.obj``."""
     skipped = tuple(exclude)
+    names = set(NAMED_OPTIONS) - set(skipped)
 
     def wrap(command: Callable[..., Any]) -> Callable[..., Any]:
-        names = {_name(option) for option in [*SETTING_OPTIONS, DEBUG_OPTION]} - set(skipped)
-
         @functools.wraps(command)
         def run(*args: Any, **kwargs: Any) -> Any:
             given = {name: kwargs.pop(name) for name in names if name in kwargs}
