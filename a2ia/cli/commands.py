@@ -156,7 +156,7 @@ async def run_command(line: str, agent: Agent, settings: Settings, ask: Ask | No
     command = COMMANDS.get(name)
     if command is not None:
         return await command.run(agent, settings, arg)
-    prompt = next((p for p in agent.tools.prompts() if p.command == name), None)
+    prompt = agent.tools.prompt(name)
     if prompt is not None:
         return await _run_prompt(agent, prompt, arg, ask)
     return Outcome(f"unknown command {name}; /help lists them")
@@ -208,9 +208,9 @@ async def complete_line(agent: Agent | None, line: str) -> tuple[str, list[str]]
         return "", []
     if not space:
         return command, [name for name in command_names(agent) if name.startswith(command)]
-    prompt = next((p for p in agent.tools.prompts() if p.command == command), None) if agent is not None else None
+    prompt = agent.tools.prompt(command) if agent is not None else None
     at = argument_at(prompt, rest) if prompt is not None else None
-    if prompt is None or at is None or agent is None:
+    if agent is None or prompt is None or at is None:
         return "", []
     return at.typed, [v for v in await agent.tools.complete_argument(prompt, at) if v.startswith(at.typed)]
 

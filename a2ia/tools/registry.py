@@ -257,6 +257,10 @@ class ToolRegistry:
         """Every live server's prompts, as slash commands (``/<server>:<prompt>``)."""
         return [server_prompt(s.name, p) for s in self._servers.values() if s.state in LIVE for p in s.prompts]
 
+    def prompt(self, command: str) -> ServerPrompt | None:
+        """The prompt a slash command names (``/<server>:<prompt>``), if a live server offers it."""
+        return next((p for p in self.prompts() if p.command == command), None)
+
     async def get_prompt(self, prompt: ServerPrompt, arguments: dict[str, str]) -> list[Message]:
         """The prompt's messages from its server; ``ServerRequestFailed`` says why there are none."""
         server = self._servers.get(prompt.server)
