@@ -114,7 +114,7 @@ async def test_a_prompt_in_the_tui(workspace: Path, tmp_path: Path, monkeypatch:
     """Typed in the TUI, the prompt's text is the person's message and the model answers it."""
     from pilot_support import wait_pilot
 
-    from a2ia.cli.commands import command_names
+    from a2ia.cli.completion import command_names
     from a2ia.cli.tui.app import make_app
     from a2ia.cli.tui.widgets import AssistantMessage, UserMessage
     from a2ia.config import load_settings
@@ -199,7 +199,7 @@ async def test_arguments_complete_from_the_server(tmp_path: Path) -> None:
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
 
-    from a2ia.cli.commands import complete_line
+    from a2ia.cli.completion import complete_line
     from a2ia.cli.repl import SlashCompleter
 
     if not EVERYTHING.exists():
@@ -222,7 +222,7 @@ async def test_a_malformed_prompt_list_leaves_the_servers_tools(tmp_path: Path, 
     """A server whose prompts/list does not parse: no prompts from it, its tools work, and a2ia goes on."""
     from a2ia.types import ToolCall
 
-    bad = StdioServer(command=sys.executable, args=(str(Path(__file__).parent / "mcp_servers" / "malformed_prompts_server.py"),))
+    bad = StdioServer(command=sys.executable, args=(str(Path(__file__).parent / "mcp_servers" / "malformed_server.py"),))
     async with ToolRegistry(log_dir=tmp_path) as registry:
         status = await registry.add_server("bad", bad)
         assert status.state == "connected", status.error

@@ -17,7 +17,7 @@ from a2ia.errors import ConfigError, ServerRequestFailed
 from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.store import list_sessions
 from a2ia.tools.approval import APPROVAL_MODES
-from a2ia.tools.prompts import ServerPrompt, argument_at, bind_arguments, missing_arguments, read_arguments
+from a2ia.tools.prompts import ServerPrompt, bind_arguments, missing_arguments, read_arguments
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,19 @@ async def _tools(agent: Agent, settings: Settings, arg: str) -> Outcome:
     failed = [s for s in agent.tools.statuses() if s.state == "failed"]
     lines += [f"(server {s.name} not available: {s.error})" for s in failed]
     return Outcome("\n".join(lines) or "no tools")
+
+
+async def _resources(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    lines = []
+    for resource in agent.tools.resources():
+        about = " — ".join(t for t in (resource.name, resource.description) if t and t != resource.uri)
+        lines.append(f"{resource.mention}  {about}".rstrip())
+    for template in agent.tools.templates():
+        about = " — ".join(t for t in (template.name, template.description) if t)
+        lines.append(f"@{template.server}:{template.uri_template}  (template) {about}".rstrip())
+    if not lines:
+        return Outcome("no MCP server offers resources")
+    return Outcome("\n".join([*lines, "attach one by writing its @server:uri in a message"]))
 
 
 async def _model(agent: Agent, settings: Settings, arg: str) -> Outcome:
@@ -135,6 +148,7 @@ COMMANDS: dict[str, Command] = {
         Command("/backend", "/backend [NAME]", "the backend in use", _backend),
         Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react, sets="react"),
         Command("/tools", "/tools", "the tools the model is offered", _tools),
+        Command("/resources", "/resources", "the MCP servers' resources (attach with @server:uri)", _resources),
         Command("/approval", "/approval [ask|auto|auto-edit|yolo]", "show or set the approval mode", _approval, sets="approval"),
         Command("/clear", "/clear", "start a new session", _clear),
         Command("/save", "/save", "where this session is saved", _save),
@@ -194,29 +208,8 @@ async def _run_prompt(agent: Agent, prompt: ServerPrompt, arg: str, ask: Ask | N
     return Outcome(turn="\n\n".join(m.content for m in mine))
 
 
-def command_names(agent: Agent | None) -> list[str]:
-    """What Tab completes: the table's commands and the connected servers' prompts."""
-    prompts = [p.command for p in agent.tools.prompts()] if agent is not None else []
-    return sorted([*COMMANDS, *prompts])
-
-
-async def complete_line(agent: Agent | None, line: str) -> tuple[str, list[str]]:
-    """What Tab offers at the end of ``line``: the part it replaces, and the candidates. A command
-    name completes from the table and the prompts; a prompt's argument from its server."""
-    command, space, rest = line.partition(" ")
-    if not line.startswith("/"):
-        return "", []
-    if not space:
-        return command, [name for name in command_names(agent) if name.startswith(command)]
-    prompt = agent.tools.prompt(command) if agent is not None else None
-    at = argument_at(prompt, rest) if prompt is not None else None
-    if agent is None or prompt is None or at is None:
-        return "", []
-    return at.typed, [v for v in await agent.tools.complete_argument(prompt, at) if v.startswith(at.typed)]
-
-
 def is_command(line: str) -> bool:
     return line.startswith("/") and not line.startswith("//")
 
 
-__all__ = ["COMMANDS", "Outcome", "command_names", "complete_line", "format_sessions", "is_command", "run_command"]
+__all__ = ["COMMANDS", "Outcome", "format_sessions", "is_command", "run_command"]

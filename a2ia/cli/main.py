@@ -188,7 +188,7 @@ def mcp_group() -> None:
 @takes_settings()
 @click.pass_context
 def mcp_list(ctx: click.Context) -> None:
-    """Connect to every configured MCP server and show its status, tools and prompts."""
+    """Connect to every configured MCP server and show its status, tools, prompts and resources."""
     from a2ia.cli.mcp_list import show_servers
 
     with exiting_on_errors():

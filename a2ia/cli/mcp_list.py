@@ -1,4 +1,5 @@
-"""``a2ia-cli mcp list``: every MCP server a2ia would use, its status, its tools and its prompts."""
+"""``a2ia-cli mcp list``: every MCP server a2ia would use, its status, its tools, prompts,
+resources and resource templates (each resource as the ``@server:uri`` that attaches it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from a2ia.cli.runtime import open_sandbox, open_tools, open_workspace, trust_not
 from a2ia.cli.wording import for_cli
 from a2ia.config import Settings
 from a2ia.tools.mcp_config import project_config_file, user_config_file
+
+MAX_LISTED = 20  # resources per server: a server may list thousands
 
 
 async def show_servers(settings: Settings) -> int:
@@ -32,4 +35,10 @@ async def show_servers(settings: Settings) -> int:
             click.echo(f"    - {prefixed if (status.name, prefixed) in offered else tool}")
         for usage in status.prompts:
             click.echo(f"    prompt {usage}")
+        for uri in status.resources[:MAX_LISTED]:
+            click.echo(f"    resource @{status.name}:{uri}")
+        if len(status.resources) > MAX_LISTED:
+            click.echo(f"    … and {len(status.resources) - MAX_LISTED} more resources (/resources in a session lists them all)")
+        for template in status.templates:
+            click.echo(f"    template @{status.name}:{template}")
     return 1 if any(s.state == "failed" for s in statuses) else 0

@@ -18,7 +18,8 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-from a2ia.cli.commands import complete_line, is_command, run_command
+from a2ia.cli.commands import is_command, run_command
+from a2ia.cli.completion import complete_line
 from a2ia.cli.progress import PullDisplay
 from a2ia.cli.render import PlainRenderer
 from a2ia.cli.runtime import Agent, open_agent
@@ -59,7 +60,8 @@ async def ask_trust(prompt: PromptSession[str], question: TrustQuestion, rendere
 
 
 class SlashCompleter(Completer):
-    """Slash commands and MCP prompts by name; a prompt's arguments from its server."""
+    """Slash commands and MCP prompts by name, a prompt's arguments from its server, and
+    ``@<server>:<uri>`` resources (``completion.py``)."""
 
     def __init__(self, agent: Callable[[], Agent | None]) -> None:
         self.agent = agent
@@ -122,15 +124,16 @@ async def run_repl(settings: Settings, question: TrustQuestion | None = None) ->
                     return 0
                 if outcome.turn is None:
                     continue
-                line = outcome.turn
+                await _turn(agent, outcome.turn, renderer, typed=False)
+                continue
             await _turn(agent, line, renderer)
 
 
-async def _turn(agent, line: str, renderer: PlainRenderer) -> None:
+async def _turn(agent, line: str, renderer: PlainRenderer, typed: bool = True) -> None:
     """One turn; Ctrl-C cancels it (the partial reply is not kept, earlier messages are)."""
 
     async def consume() -> None:
-        async for event in agent.orchestrator.run(agent.session, line):
+        async for event in agent.orchestrator.run(agent.session, line, typed=typed):
             renderer.render(event)
 
     task = asyncio.ensure_future(consume())

@@ -62,6 +62,7 @@ async def run_turns(settings: Settings, turns: list[str], *, echo: bool, output:
         for turn in turns:
             if echo or output == "json":
                 renderer.render_prompt(turn)
+            typed = True
             if is_command(turn):
                 outcome = await run_command(turn, agent, settings)
                 renderer.render_output(outcome.text)
@@ -69,9 +70,9 @@ async def run_turns(settings: Settings, turns: list[str], *, echo: bool, output:
                     break
                 if outcome.turn is None:
                     continue
-                turn = outcome.turn
+                turn, typed = outcome.turn, False
             failure = None
-            async for event in agent.orchestrator.run(agent.session, turn):
+            async for event in agent.orchestrator.run(agent.session, turn, typed=typed):
                 renderer.render(event)
                 if isinstance(event, TurnFailed):
                     failure = event.reason

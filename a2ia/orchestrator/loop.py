@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from a2ia.client.base import LLMClient
 from a2ia.config import DEFAULT_MAX_STEPS
 from a2ia.errors import A2iaError, ConfigError, ToolsNotSupported
+from a2ia.orchestrator.attachments import attach_resources
 from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.calls import call_key, find_repeat
 from a2ia.orchestrator.choosing import Mode, budget_for, choose_protocol, react_for
@@ -135,9 +136,19 @@ class Orchestrator:
             return [Message.system(self.system_prompt), *session.messages]
         return list(session.messages)
 
-    async def run(self, session: Session, user_text: str) -> AsyncIterator[Event]:
-        """One user turn. Ends with exactly one ``TurnDone`` or ``TurnFailed``."""
-        session.append(Message.user(user_text))
+    async def run(self, session: Session, user_text: str, *, typed: bool = True) -> AsyncIterator[Event]:
+        """One user turn. Ends with exactly one ``TurnDone`` or ``TurnFailed``.
+
+        ``typed``: the person wrote ``user_text`` (its ``@<server>:<uri>`` mentions attach
+        resources); an MCP prompt's text is not theirs."""
+        try:
+            text, notices = await attach_resources(self.tools, session.state, user_text) if typed else (user_text, [])
+        except Exception:  # a bug in attaching must not lose the message: it goes as typed
+            log.debug("internal error attaching resources", exc_info=True)
+            text, notices = user_text, [Notice(level="warning", text="the resources this message names could not be attached")]
+        for notice in notices:
+            yield notice
+        session.append(Message.user(text))
         try:
             async with aclosing(self._steps(session)) as steps:
                 async for event in steps:

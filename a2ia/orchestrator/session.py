@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from a2ia.orchestrator.budget import BudgetNotices
 from a2ia.orchestrator.store import SessionFile, drop_partial_line, new_session_id
 from a2ia.tools.approval import Grants
+from a2ia.tools.resources import Mention
 from a2ia.types import Message
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class SessionState:
     grants: Grants = field(default_factory=Grants)  # what the person approved "always"
     told_held_back: bool = False  # a script was told which tools it is not offered
     budget: BudgetNotices = field(default_factory=BudgetNotices)
+    attached: dict[Mention, int] = field(default_factory=dict)  # resources followed → changes already given
 
 
 @dataclass

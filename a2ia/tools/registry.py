@@ -8,8 +8,10 @@ timeout, and one that fails is reported with its reason, never fatal. ``disconne
 This module names and routes what the model calls: a tool's own name, or ``server__tool`` when
 two servers offer the same name. Each call has a timeout; progress notifications reach the
 caller's callback; a call whose session dies gets a tool error that says so (and the server is
-restarted once). A server's prompts are listed with its tools and got on request
-(``get_prompt``: the slash commands of ``tools/prompts.py``). MCP content becomes a
+restarted once). What a server offers besides tools is listed with them (``catalog.py``): its
+prompts, got on request (``get_prompt``: the slash commands of ``tools/prompts.py``), and its
+resources, read on request (``read_resource``: the ``@server:uri`` of ``tools/resources.py``)
+and followed when subscribed (``resource_version`` counts a resource's changes). MCP content becomes a
 ``ToolResult`` the model can read (``mcp_content.py``),
 its head and tail when it is longer than ``MAX_RESULT_CHARS``. Stdio servers' stderr goes to a
 log file per server (``server_logs.py``).
@@ -20,24 +22,24 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import anyio
-import httpx2
-from mcp import MCPError, StdioServerParameters
-from mcp.client.stdio import stdio_client
-from mcp.client.streamable_http import streamable_http_client
+from mcp import MCPError
 from mcp.server import MCPServer
 from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT, PromptReference, Tool
 
-from a2ia.errors import ServerRequestFailed
 from a2ia.sandbox.base import Sandbox
 from a2ia.text import head_and_tail
-from a2ia.tools.mcp_config import BrokenServer, HttpServer, ServerConfig, StdioServer
+from a2ia.tools.asking import SESSION_ENDED, ask_server
+from a2ia.tools.catalog import declared
+from a2ia.tools.mcp_config import BrokenServer, ServerConfig, StdioServer
 from a2ia.tools.mcp_content import prompt_messages, result_text, spec_from_mcp
 from a2ia.tools.prompts import ArgumentAt, ServerPrompt, server_prompt
+from a2ia.tools.resources import ServerResource, ServerTemplate, contents_text, server_resource, server_template
 from a2ia.tools.server_logs import ServerLogs
 from a2ia.tools.supervisor import LIVE, Kind, Phase, ServerSupervisor
+from a2ia.tools.transports import open_transport
 from a2ia.types import Message, ToolCall, ToolResult, ToolSpec
 
 DEFAULT_CALL_TIMEOUT_S = 120.0
@@ -67,6 +69,8 @@ class ServerStatus:
     tools: list[str]
     source: str = ""
     prompts: list[str] = field(default_factory=list)  # each as its usage: /server:prompt <arg> [arg]
+    resources: list[str] = field(default_factory=list)  # URIs
+    templates: list[str] = field(default_factory=list)  # URI templates
 
 
 class ToolRegistry:
@@ -88,6 +92,8 @@ class ToolRegistry:
         self._routes: dict[str, tuple[ServerSupervisor, str]] | None = None
         self._specs: dict[str, ToolSpec] = {}
         self._specs_for: dict[str, tuple[ServerSupervisor, str]] | None = None  # the route table they were built from
+        self._updates: dict[tuple[str, str], int] = {}  # (server, uri) → changes notified
+        self._watchers: list[Callable[[str, str], None]] = []
 
     async def __aenter__(self) -> ToolRegistry:
         self._tg = anyio.create_task_group()
@@ -152,29 +158,16 @@ class ToolRegistry:
             name,
             target,
             timeout_s=timeout_s,
-            transport=lambda: self._transport(name, target),
+            transport=lambda: open_transport(name, target, self.sandbox, self._logs),
             spawn=lambda task: tg.start_soon(task, name=f"mcp-{name}"),
             on_change=self._invalidate,
+            on_updated=self._updated,
             error=error,
         )
 
     def _invalidate(self) -> None:
         """Every change of a server's state or tools comes here (``on_change``): the routes are rebuilt."""
         self._routes = None
-
-    def _transport(self, name: str, target: MCPServer | ServerConfig) -> Any:
-        if isinstance(target, StdioServer):
-            command, args = target.command, list(target.args)
-            if target.sandbox:
-                if self.sandbox is None:
-                    raise RuntimeError("it is configured \"sandbox\": true, and the sandbox is not available here (a2ia-cli doctor)")
-                command, args = self.sandbox.server(command, args, target.cwd)
-            params = StdioServerParameters(command=command, args=args, env=target.env or None, cwd=target.cwd)
-            return stdio_client(params, errlog=self._logs.open(name))
-        if isinstance(target, HttpServer):
-            http = httpx2.AsyncClient(headers=target.headers, timeout=httpx2.Timeout(30.0, read=300.0))
-            return streamable_http_client(target.url, http_client=http)
-        return target
 
     # --- what the model is offered ------------------------------------------------------------
 
@@ -210,14 +203,18 @@ class ToolRegistry:
 
     @staticmethod
     def _tool(server: ServerSupervisor, name: str) -> Tool:
-        return next(t for t in server.tools if t.name == name)
+        return next(t for t in server.catalog.tools if t.name == name)
 
     def status(self, name: str) -> ServerStatus:
         server = self._servers[name]
         source = getattr(server.target, "source", "")
-        prompts = [server_prompt(name, p).usage for p in server.prompts] if server.state in LIVE else []
+        live = server.state in LIVE
+        catalog = server.catalog
         return ServerStatus(
-            name, server.kind, SHOWN_AS[server.state], server.error, [t.name for t in server.offered()], source, prompts
+            name, server.kind, SHOWN_AS[server.state], server.error, [t.name for t in server.offered()], source,
+            prompts=[server_prompt(name, p).usage for p in catalog.prompts] if live else [],
+            resources=[r.uri for r in catalog.resources] if live else [],
+            templates=[t.uri_template for t in catalog.templates] if live else [],
         )
 
     def statuses(self) -> list[ServerStatus]:
@@ -245,7 +242,7 @@ class ToolRegistry:
             if exc.code == CONNECTION_CLOSED:
                 return self._error(call, server.lost(client))
             return self._error(call, f"{call.name} failed: {exc}")
-        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError) as exc:
+        except SESSION_ENDED as exc:
             return self._error(call, server.lost(client, exc))
         # A server may answer megabytes: the model, the session file and memory get head and tail.
         text = head_and_tail(result_text(result), MAX_RESULT_CHARS, "of the tool's answer cut")
@@ -255,7 +252,7 @@ class ToolRegistry:
 
     def prompts(self) -> list[ServerPrompt]:
         """Every live server's prompts, as slash commands (``/<server>:<prompt>``)."""
-        return [server_prompt(s.name, p) for s in self._servers.values() if s.state in LIVE for p in s.prompts]
+        return [server_prompt(s.name, p) for s in self._live() for p in s.catalog.prompts]
 
     def prompt(self, command: str) -> ServerPrompt | None:
         """The prompt a slash command names (``/<server>:<prompt>``), if a live server offers it."""
@@ -263,21 +260,8 @@ class ToolRegistry:
 
     async def get_prompt(self, prompt: ServerPrompt, arguments: dict[str, str]) -> list[Message]:
         """The prompt's messages from its server; ``ServerRequestFailed`` says why there are none."""
-        server = self._servers.get(prompt.server)
-        client = server.client if server is not None else None
-        if server is None or client is None:
-            raise ServerRequestFailed(f"the MCP server {prompt.server!r} is not connected")
-        try:
-            with anyio.fail_after(self.call_timeout_s):
-                result = await client.get_prompt(prompt.name, arguments)
-        except TimeoutError:
-            raise ServerRequestFailed(f"{prompt.command} did not answer within {self.call_timeout_s:g} s") from None
-        except MCPError as exc:
-            if exc.code == CONNECTION_CLOSED:
-                raise ServerRequestFailed(server.lost(client)) from None
-            raise ServerRequestFailed(f"{prompt.command} failed: {exc}") from None
-        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError) as exc:
-            raise ServerRequestFailed(server.lost(client, exc)) from None
+        result = await ask_server(self._servers.get(prompt.server), prompt.server, prompt.command, self.call_timeout_s,
+                                  lambda client: client.get_prompt(prompt.name, arguments))
         return [
             m.model_copy(update={"content": head_and_tail(m.content, MAX_RESULT_CHARS, "of the prompt cut")})
             for m in prompt_messages(result)
@@ -296,6 +280,46 @@ class ToolRegistry:
         except Exception:  # noqa: BLE001 - completion is a convenience: no values
             return []
         return [value for value in result.completion.values[:MAX_COMPLETIONS] if isinstance(value, str)]
+
+    # --- resources -----------------------------------------------------------------------------
+
+    def resources(self) -> list[ServerResource]:
+        """Every live server's resources (what ``@<server>:<uri>`` attaches)."""
+        return [server_resource(s.name, r) for s in self._live() for r in s.catalog.resources]
+
+    def templates(self) -> list[ServerTemplate]:
+        return [server_template(s.name, t) for s in self._live() for t in s.catalog.templates]
+
+    def resource_servers(self) -> list[str]:
+        """The live servers that offer resources: the names a mention may start with."""
+        return [s.name for s in self._live() if s.client is not None and declared(s.client, "resources")]
+
+    async def read_resource(self, server: str, uri: str) -> str:
+        """The resource's text, its head and tail when long; ``ServerRequestFailed`` says why not."""
+        result = await ask_server(self._servers.get(server), server, f"@{server}:{uri}", self.call_timeout_s,
+                                  lambda client: client.read_resource(uri))
+        return head_and_tail(contents_text(result), MAX_RESULT_CHARS, "of the resource cut")
+
+    async def subscribe(self, server: str, uri: str) -> bool:
+        """Be told when the resource changes (``resource_version`` counts it); whether the server will tell."""
+        supervisor = self._servers.get(server)
+        return supervisor is not None and await supervisor.changes.subscribe(uri)
+
+    def resource_version(self, server: str, uri: str) -> int:
+        """How many times the server said the resource changed since a2ia subscribed to it."""
+        return self._updates.get((server, uri), 0)
+
+    def watch_resources(self, watcher: Callable[[str, str], None]) -> None:
+        """``watcher(server, uri)`` is called when a subscribed resource changes (a front end shows it)."""
+        self._watchers.append(watcher)
+
+    def _updated(self, server: str, uri: str) -> None:
+        self._updates[(server, uri)] = self._updates.get((server, uri), 0) + 1
+        for watcher in self._watchers:
+            watcher(server, uri)
+
+    def _live(self) -> list[ServerSupervisor]:
+        return [s for s in self._servers.values() if s.state in LIVE]
 
     @staticmethod
     def _error(call: ToolCall, text: str) -> ToolResult:

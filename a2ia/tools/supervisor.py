@@ -26,12 +26,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 import anyio
-from mcp import Client, MCPError
-from mcp.client.subscriptions import ListenNotSupportedError, SubscriptionLost
+from mcp import Client
 from mcp.server import MCPServer
-from mcp_types import Prompt, PromptListChangedNotification, Tool, ToolListChangedNotification
-from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from mcp_types import Tool
 
+from a2ia.tools.catalog import Catalog, load_catalog
+from a2ia.tools.changes import ChangeListener
 from a2ia.tools.mcp_config import HttpServer, ServerConfig, StdioServer
 from a2ia.tools.mcp_content import describe_error
 
@@ -73,6 +73,7 @@ class ServerSupervisor:
         transport: Callable[[], Any],
         spawn: Callable[[Callable[[], Awaitable[None]]], None],
         on_change: Callable[[], None],
+        on_updated: Callable[[str, str], None] = lambda server, uri: None,
         error: str | None = None,
     ) -> None:
         self.name, self.target, self.timeout_s = name, target, timeout_s
@@ -80,8 +81,8 @@ class ServerSupervisor:
         self.state: Phase = "failed" if error else "connecting"
         self.error = error
         self.client: Client | None = None
-        self.tools: list[Tool] = []
-        self.prompts: list[Prompt] = []  # listed when the server declares prompts
+        self.catalog = Catalog()
+        self.changes = ChangeListener(name, lambda: self.client, lambda: self.catalog, spawn, on_change, on_updated)
         self.ready = anyio.Event()  # set once ready, failed or stopped: what callers wait for
         self._wake = anyio.Event()  # ends the session held by the task
         self._exited = anyio.Event()
@@ -108,7 +109,7 @@ class ServerSupervisor:
 
     def offered(self) -> list[Tool]:
         config = self.target if isinstance(self.target, (StdioServer, HttpServer)) else None
-        return [t for t in self.tools if config is None or config.offers(t.name)]
+        return [t for t in self.catalog.tools if config is None or config.offers(t.name)]
 
     # --- transitions ------------------------------------------------------------------------------
 
@@ -194,7 +195,7 @@ class ServerSupervisor:
             self._exited.set()
 
     async def _session(self) -> None:
-        """One session: connect, list the tools, hold it until woken. Failures become the state."""
+        """One session: connect, list what it offers, hold it until woken. Failures become the state."""
         if self.state == "stopping":  # stopped before it began
             return
         woken = self._wake
@@ -202,13 +203,12 @@ class ServerSupervisor:
             self._scope = scope
             scope.deadline = anyio.current_time() + self.timeout_s
             try:
-                client = Client(self._transport(), read_timeout_seconds=self.timeout_s, message_handler=self._on_message)
+                client = Client(self._transport(), read_timeout_seconds=self.timeout_s, message_handler=self.changes.on_message)
                 async with client, anyio.create_task_group() as listeners:
-                    listing = await client.list_tools()
-                    prompts = await self._list_prompts(client)
-                    await listeners.start(self._listen, client)
+                    self.catalog = await load_catalog(client, self.name)
+                    self.client = client
+                    await self.changes.begin(client, listeners)
                     scope.deadline = math.inf
-                    self.client, self.tools, self.prompts = client, list(listing.tools), prompts
                     if self.state in ("connecting", "restarting"):
                         self._enter("ready")
                         self.ready.set()
@@ -221,56 +221,4 @@ class ServerSupervisor:
         if scope.cancelled_caught and not woken.is_set() and self.state in ("connecting", "restarting"):
             self._enter("failed", f"did not answer within {self.timeout_s:g} s")
         self.client = None
-        self._on_change()
-
-    async def _listen(self, client: Client, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
-        """On 2026-07-28 connections, tool-list changes come through ``subscriptions/listen``.
-
-        Reports itself started once the server acknowledged the subscription (there is no
-        replay: a change before that would be missed).
-        """
-        capability = client.server_capabilities.tools
-        if client.protocol_version not in MODERN_PROTOCOL_VERSIONS or not (capability and capability.list_changed):
-            task_status.started()
-            return  # earlier versions notify through the message handler (_on_message)
-        acknowledged = False
-        try:
-            async with client.listen(tools_list_changed=True) as subscription:
-                acknowledged = True
-                task_status.started()
-                async for _event in subscription:
-                    await self.refresh()
-        except (ListenNotSupportedError, SubscriptionLost, MCPError, TimeoutError) as exc:
-            log.debug("no tool-list subscription for MCP server %s: %s", self.name, exc)
-            if not acknowledged:
-                task_status.started()
-
-    async def _on_message(self, message: Any) -> None:
-        if isinstance(message, ToolListChangedNotification) and self.client is not None:
-            self._spawn(self.refresh)
-        elif isinstance(message, PromptListChangedNotification) and self.client is not None:
-            self._spawn(self.refresh_prompts)
-
-    async def _list_prompts(self, client: Client, refresh: bool = False) -> list[Prompt]:
-        """The server's prompts, or none when it declares none; a listing that fails leaves them out."""
-        if client.server_capabilities.prompts is None:
-            return []
-        try:
-            return list((await client.list_prompts(cache_mode="refresh" if refresh else "use")).prompts)
-        except Exception as exc:  # noqa: BLE001 - its tools still work without its prompts
-            log.warning("could not list the prompts of MCP server %s: %s", self.name, describe_error(exc))
-            return self.prompts
-
-    async def refresh_prompts(self) -> None:
-        if (client := self.client) is not None:
-            self.prompts = await self._list_prompts(client, refresh=True)
-
-    async def refresh(self) -> None:
-        client = self.client
-        if client is None:
-            return
-        try:
-            self.tools = list((await client.list_tools(cache_mode="refresh")).tools)
-        except Exception as exc:  # noqa: BLE001 - the old list stays offered
-            log.warning("could not refresh the tools of MCP server %s: %s", self.name, describe_error(exc))
         self._on_change()

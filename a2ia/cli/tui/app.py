@@ -99,6 +99,7 @@ class A2iaApp(App[int]):
         try:
             async with self.opener(self.settings, self.approve, on_status=self.show_notice) as agent:
                 self.agent = agent
+                agent.tools.watch_resources(self.resource_changed)
                 caps = await agent.client.capabilities()
                 self.post_message(AgentReady(agent.settings.backend, caps.model_id, caps.context_length))
                 for notice in agent.notices:
@@ -153,7 +154,12 @@ class A2iaApp(App[int]):
         if outcome.quit:
             await self.shutdown()
         elif outcome.turn is not None:
-            self.run_turn(outcome.turn)
+            self.run_turn(outcome.turn, typed=False)
+
+    def resource_changed(self, server: str, uri: str) -> None:
+        """A subscribed resource changed: said at once; the model gets it with the next message."""
+        if self.agent is not None and any(m.server == server and m.uri == uri for m in self.agent.session.state.attached):
+            self.show_notice(f"@{server}:{uri} changed; the model gets its new content with your next message")
 
     async def ask_argument(self, question: str) -> str | None:
         return await self.push_screen_wait(ArgumentScreen(question))
@@ -189,7 +195,8 @@ class A2iaApp(App[int]):
         return await self.push_screen_wait(ApprovalScreen(request))
 
     @work(exclusive=True, group="turn")
-    async def run_turn(self, text: str) -> None:
+    async def run_turn(self, text: str, typed: bool = True) -> None:
+        """``typed``: the person wrote ``text`` (an MCP prompt's is the server's: no attachments)."""
         assert self.agent is not None
         conversation = self.conversation
         conversation.anchor()
@@ -200,7 +207,7 @@ class A2iaApp(App[int]):
         panels: dict[str, ToolPanel] = {}
         first_token = 0.0
         try:
-            async for event in self.agent.orchestrator.run(self.agent.session, text):
+            async for event in self.agent.orchestrator.run(self.agent.session, text, typed=typed):
                 if isinstance(event, TextDelta):
                     if stream is None:
                         answer = AssistantMessage()

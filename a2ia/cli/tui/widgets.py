@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Collapsible, Input, Label, Markdown, Static, TextArea
 
-from a2ia.cli.commands import complete_line
+from a2ia.cli.completion import complete_line, completes
 from a2ia.cli.trust_prompt import TrustQuestion
 from a2ia.cli.tui.messages import Submitted
 from a2ia.orchestrator.events import ApprovalNeeded
@@ -91,8 +91,8 @@ class StatusBar(PlainText):
 
 
 class PromptArea(TextArea):
-    """The input: Enter sends, Ctrl+J adds a line, Up/Down walk the history, Tab completes commands
-    and an MCP prompt's arguments (from its server)."""
+    """The input: Enter sends, Ctrl+J adds a line, Up/Down walk the history, Tab completes commands,
+    an MCP prompt's arguments (from its server) and ``@<server>:<uri>`` resources."""
 
     BINDINGS = [Binding("ctrl+j", "newline", "New line", show=False)]
 
@@ -115,12 +115,13 @@ class PromptArea(TextArea):
                 self.text = ""
                 self.post_message(Submitted(text))
             return
-        if event.key == "tab" and self.text.startswith("/"):
+        if event.key == "tab" and completes(self.text):
             event.prevent_default()
             event.stop()
             typed, matches = await complete_line(getattr(self.app, "agent", None), self.text.lstrip())
             if len(matches) == 1:
-                self.text = self.text[: len(self.text) - len(typed)] + matches[0] + " "
+                ends_word = not matches[0].endswith((":", "/"))  # a server's name or a template goes on
+                self.text = self.text[: len(self.text) - len(typed)] + matches[0] + (" " if ends_word else "")
                 self.move_cursor(self.document.end)
             elif matches:
                 self.notify("  ".join(matches[:30]), title="completions")

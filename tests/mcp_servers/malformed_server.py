@@ -1,5 +1,6 @@
-"""A stdio MCP server written by hand (newline-delimited JSON-RPC, protocol 2025-06-18) whose
-prompt list is malformed: what a broken or hostile server may send. Its one tool works."""
+"""A stdio MCP server written by hand (newline-delimited JSON-RPC, protocol 2025-06-18) that
+sends what a broken or hostile server may: a malformed prompt list, a resource list that pages
+for ever, a malformed template list, and a malformed answer to a read. Its one tool works."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 import sys
 
 BAD_PROMPTS = {"prompts": [{"name": 5, "arguments": "not a list"}, {"description": ["no name"]}]}
+BAD_TEMPLATES = {"resourceTemplates": [{"uriTemplate": 7}]}
+BAD_READ = {"contents": "not a list"}
 
 
 def answer(request: dict) -> dict | None:
@@ -16,7 +19,7 @@ def answer(request: dict) -> dict | None:
     if method == "initialize":
         result = {
             "protocolVersion": "2025-06-18",
-            "capabilities": {"tools": {}, "prompts": {"listChanged": False}},
+            "capabilities": {"tools": {}, "prompts": {"listChanged": False}, "resources": {"subscribe": True}},
             "serverInfo": {"name": "malformed", "version": "0"},
         }
     elif method == "tools/list":
@@ -25,6 +28,15 @@ def answer(request: dict) -> dict | None:
         result = {"content": [{"type": "text", "text": "pong"}]}
     elif method == "prompts/list":
         result = BAD_PROMPTS
+    elif method == "resources/list":  # every page says there is another
+        page = int(request.get("params", {}).get("cursor") or 0)
+        result = {"resources": [{"uri": f"loop://page/{page}", "name": f"page {page}"}], "nextCursor": str(page + 1)}
+    elif method == "resources/templates/list":
+        result = BAD_TEMPLATES
+    elif method == "resources/read":
+        result = BAD_READ
+    elif method == "resources/subscribe":
+        result = {}
     else:
         return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": f"no method {method}"}}
     return {"jsonrpc": "2.0", "id": rid, "result": result}
