@@ -70,13 +70,17 @@ class Settings(BaseSettings):
     tensor_parallel_size: int = Field(default=1, ge=1, le=64, description="GPUs a started vLLM server splits the model over")
     sandbox: SandboxMode = Field(default="workspace-write", description="how run_shell's commands are confined")
     sandbox_writable: Patterns = Field(default=(), description="more folders sandboxed commands may write to")
+    add_dirs: Patterns = Field(
+        default=(), description="more folders a2ia works in: file tools reach them, sandboxed commands may write there, "
+        "MCP servers get them as roots",
+    )
     sandbox_deny_read: Patterns | None = Field(default=None, description="what sandboxed commands may not read (default: credentials)")
     sandbox_network: bool = Field(default=False, description="let sandboxed commands use the network")
     sandbox_backend: SandboxBackend = Field(default="auto", description="bwrap (bubblewrap), landlock, or auto: bwrap, else landlock")
     trust: bool = Field(default=False, description="apply this folder's .a2ia/ files for this run without trusting it")
     project_trusted: bool = Field(default=False, description="set by a2ia: whether the workspace's .a2ia/ files were applied")
 
-    @field_validator("allow_tools", "deny_tools", "sandbox_writable", "sandbox_deny_read", mode="before")
+    @field_validator("allow_tools", "deny_tools", "sandbox_writable", "sandbox_deny_read", "add_dirs", mode="before")
     @classmethod
     def _split_patterns(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -101,7 +105,7 @@ class Settings(BaseSettings):
 
 
 NOT_IN_FILES = frozenset({"trust", "project_trusted"})
-NOT_IN_PROJECT_FILES = frozenset({"workspace", "mcp_config", "chat_template_file"})
+NOT_IN_PROJECT_FILES = frozenset({"workspace", "add_dirs", "mcp_config", "chat_template_file"})
 
 
 def user_settings_file() -> Path:

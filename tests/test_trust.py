@@ -108,7 +108,8 @@ def test_a_broken_store_counts_as_not_trusted_and_is_never_overwritten(tmp_path:
 
 
 def test_project_files_cannot_trust_themselves_move_the_workspace_add_server_files_or_swap_the_template(tmp_path: Path) -> None:
-    lines = ('trust = true', 'workspace = "/"', 'mcp_config = "/tmp/evil.json"', 'project_trusted = true', 'chat_template_file = "/etc/passwd"')
+    lines = ('trust = true', 'workspace = "/"', 'mcp_config = "/tmp/evil.json"', 'project_trusted = true', 'chat_template_file = "/etc/passwd"',
+             'add_dirs = ["/"]')
     for line in lines:
         root = tmp_path / str(abs(hash(line)))
         (root / ".a2ia").mkdir(parents=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from a2ia.cli.runtime import Agent, open_session
+from a2ia.cli.runtime import Agent, open_session, system_prompt
 from a2ia.config import Settings
 from a2ia.errors import ConfigError, ServerRequestFailed
 from a2ia.orchestrator.events import Notice
@@ -67,6 +67,26 @@ async def _resources(agent: Agent, settings: Settings, arg: str) -> Outcome:
     if not lines:
         return Outcome("no MCP server offers resources")
     return Outcome("\n".join([*lines, "attach one by writing its @server:uri in a message"]))
+
+
+async def _add_dir(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    workspace = agent.workspace
+    if workspace is None or not arg.strip():
+        folders = ", ".join(map(str, workspace.roots)) if workspace else "none"
+        return Outcome(f"the folders a2ia works in: {folders}\nadd one with /add-dir PATH")
+    try:
+        added = workspace.add(arg.strip())
+    except NotADirectoryError as exc:
+        return Outcome(str(exc))
+    if not added:
+        return Outcome(f"{arg.strip()} is already inside a folder a2ia works in")
+    agent.orchestrator.system_prompt = system_prompt(workspace)
+    told = await agent.tools.roots_changed()
+    return Outcome(
+        f"added {workspace.added[-1]}: the file tools reach it, and MCP servers get it as a root"
+        + (f" ({', '.join(told)} told it changed)" if told else "")
+        + "\nsandboxed commands still write only where they could; to let them write there, start with --add-dir"
+    )
 
 
 async def _model(agent: Agent, settings: Settings, arg: str) -> Outcome:
@@ -148,6 +168,7 @@ COMMANDS: dict[str, Command] = {
         Command("/backend", "/backend [NAME]", "the backend in use", _backend),
         Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react, sets="react"),
         Command("/tools", "/tools", "the tools the model is offered", _tools),
+        Command("/add-dir", "/add-dir [PATH]", "work in another folder too (file tools, MCP roots)", _add_dir, sets="add_dirs"),
         Command("/resources", "/resources", "the MCP servers' resources (attach with @server:uri)", _resources),
         Command("/approval", "/approval [ask|auto|auto-edit|yolo]", "show or set the approval mode", _approval, sets="approval"),
         Command("/clear", "/clear", "start a new session", _clear),

@@ -68,6 +68,11 @@ SETTING_OPTIONS: list[Callable[[Any], Any]] = [
         type=click.Path(file_okay=False),
         help="Folder the file tools may use (default: the current folder).",
     ),
+    click.option(
+        "--add-dir", "add_dirs", multiple=True, type=click.Path(file_okay=False),
+        help="Another folder to work in (repeat for more): the file tools reach it, sandboxed commands may write "
+        "there, MCP servers get it as a root. Not from project files. Env: A2IA_ADD_DIRS (comma-separated).",
+    ),
 ]
 DEBUG_OPTION = click.option("--debug", is_flag=True, default=None, help="Log debug details and tracebacks to stderr.")
 
@@ -96,7 +101,7 @@ def setting_options(exclude: Iterable[str] = ()) -> Callable[[Any], Any]:
 
 def settings_from(values: dict[str, Any]) -> dict[str, Any]:
     """The settings the given options say (those not given are left to the files and defaults)."""
-    flags = {k: v for k, v in values.items() if v is not None and k != "yolo"}
+    flags = {k: v for k, v in values.items() if v is not None and v != () and k != "yolo"}  # (): a repeatable one not given
     if values.get("yolo"):
         flags["approval"] = "yolo"
     return flags

@@ -44,6 +44,7 @@ class Agent:
     tools: ToolRegistry
     notices: list[Notice]
     sandbox: Sandbox | None = None
+    workspace: Workspace | None = None  # its folders: /add-dir adds one
 
     @property
     def sandbox_label(self) -> str:
@@ -52,9 +53,23 @@ class Agent:
 
 def open_workspace(settings: Settings) -> Workspace:
     try:
-        return Workspace(settings.workspace)
+        workspace = Workspace(settings.workspace)
     except NotADirectoryError as exc:
         raise ConfigError(str(exc), hint=f"give an existing folder with {setting('workspace')}") from None
+    try:
+        for folder in settings.add_dirs:
+            workspace.add(folder)
+    except NotADirectoryError as exc:
+        raise ConfigError(str(exc), hint=f"give existing folders with {setting('add_dirs')}") from None
+    return workspace
+
+
+def system_prompt(workspace: Workspace) -> str:
+    """The default system prompt, naming the workspace's folders."""
+    prompt = DEFAULT_SYSTEM_PROMPT.format(root=workspace.root)
+    if workspace.added:
+        prompt += f" You may also use these folders, by absolute path: {', '.join(map(str, workspace.added))}."
+    return prompt
 
 
 def open_sandbox(settings: Settings, workspace: Workspace) -> tuple[Sandbox | None, Notice | None]:
@@ -64,7 +79,8 @@ def open_sandbox(settings: Settings, workspace: Workspace) -> tuple[Sandbox | No
     support = probe(settings.sandbox_backend)
     if not support.available:
         return None, Notice(level="warning", text=f"{support.detail}; shell commands run as you, and ask first")
-    policy = make_policy(settings.sandbox, workspace.root, settings.sandbox_writable, settings.sandbox_deny_read, settings.sandbox_network)
+    writable = (*settings.sandbox_writable, *map(str, workspace.added))
+    policy = make_policy(settings.sandbox, workspace.root, writable, settings.sandbox_deny_read, settings.sandbox_network)
     sandbox = support.sandbox(policy)
     partial = Notice(level="warning", text=f"{support.detail}") if support.backend == "landlock" else None
     return sandbox, partial
@@ -79,7 +95,7 @@ def approval_mode(settings: Settings, sandbox: Sandbox | None) -> str:
 async def open_tools(settings: Settings, workspace: Workspace, sandbox: Sandbox | None = None) -> AsyncIterator[ToolRegistry]:
     """The builtin server and every configured MCP server, connected concurrently."""
     servers = load_servers(workspace.root, settings.mcp_config, include_project=settings.project_trusted)
-    async with ToolRegistry(sandbox=sandbox) as tools:
+    async with ToolRegistry(sandbox=sandbox, roots=lambda: workspace.roots) as tools:
         # The builtin server is added last: no configured name can take its place (mcp_config
         # also refuses the name), and its identity is its in-process object, not the name.
         await tools.add_servers({**servers, BUILTIN_SERVER.name: make_builtin_server(workspace, sandbox=sandbox)})
@@ -140,7 +156,7 @@ def _assemble(
     orchestrator = Orchestrator(
         client,
         tools,
-        system_prompt=DEFAULT_SYSTEM_PROMPT.format(root=workspace.root),
+        system_prompt=system_prompt(workspace),
         max_steps=settings.max_steps,
         options=ChatOptions(temperature=settings.temperature, seed=settings.seed, max_tokens=settings.max_tokens),
         mode="react" if settings.react else "auto",
@@ -149,7 +165,7 @@ def _assemble(
         grounding=functools.partial(ground, root=workspace.root),
         approver=approver,
     )
-    return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices, sandbox)
+    return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices, sandbox, workspace)
 
 
 def open_session(settings: Settings, notices: list[Notice]) -> Session:

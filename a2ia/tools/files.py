@@ -161,7 +161,7 @@ def glob(workspace: Workspace, pattern: str, path: str = ".") -> str:
     found = []
     for candidate, _real in _walk(workspace, base):
         if regex.fullmatch(candidate.relative_to(base).as_posix()):
-            found.append(candidate.relative_to(workspace.root).as_posix())
+            found.append(workspace.relative(candidate))
             if len(found) > MAX_GLOB_RESULTS:
                 break
     return _listing(found, MAX_GLOB_RESULTS, f"no files match {pattern!r} under {path!r}", "files; narrow the pattern")
@@ -218,7 +218,7 @@ def grep(workspace: Workspace, pattern: str, path: str = ".", glob_pattern: str 
     name_filter = re.compile(_glob_to_regex(glob_pattern)) if glob_pattern else None
     matches: list[str] = []
     for candidate, real in targets:
-        rel = candidate.relative_to(workspace.root).as_posix()
+        rel = workspace.relative(candidate)
         if name_filter and not (name_filter.fullmatch(candidate.name) or name_filter.fullmatch(rel)):
             continue
         try:

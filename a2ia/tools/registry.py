@@ -37,6 +37,7 @@ from a2ia.tools.mcp_config import BrokenServer, ServerConfig, StdioServer
 from a2ia.tools.mcp_content import prompt_messages, result_text, spec_from_mcp
 from a2ia.tools.prompts import ArgumentAt, ServerPrompt, server_prompt
 from a2ia.tools.resources import ServerResource, ServerTemplate, contents_text, server_resource, server_template
+from a2ia.tools.roots import Folders, roots_callback, tell_roots_changed
 from a2ia.tools.server_logs import ServerLogs
 from a2ia.tools.supervisor import LIVE, Kind, Phase, ServerSupervisor
 from a2ia.tools.transports import open_transport
@@ -82,8 +83,11 @@ class ToolRegistry:
         connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
         log_dir: Path | None = None,
         sandbox: Sandbox | None = None,
+        roots: Folders | None = None,
     ) -> None:
+        """``roots``: the folders servers are given as roots (none declared without it)."""
         self.sandbox = sandbox  # confines stdio servers configured "sandbox": true
+        self._client_options = {"list_roots_callback": roots_callback(roots)} if roots is not None else {}
         self.call_timeout_s = call_timeout_s
         self.connect_timeout_s = connect_timeout_s
         self._logs = ServerLogs(log_dir)
@@ -162,6 +166,7 @@ class ToolRegistry:
             spawn=lambda task: tg.start_soon(task, name=f"mcp-{name}"),
             on_change=self._invalidate,
             on_updated=self._updated,
+            client_options=self._client_options,
             error=error,
         )
 
@@ -317,6 +322,10 @@ class ToolRegistry:
         self._updates[(server, uri)] = self._updates.get((server, uri), 0) + 1
         for watcher in self._watchers:
             watcher(server, uri)
+
+    async def roots_changed(self) -> list[str]:
+        """Tell the servers the roots changed (``roots/list_changed``); the ones that were told."""
+        return [s.name for s in self._live() if s.client is not None and await tell_roots_changed(s.client, s.name)]
 
     def _live(self) -> list[ServerSupervisor]:
         return [s for s in self._servers.values() if s.state in LIVE]

@@ -74,6 +74,7 @@ class ServerSupervisor:
         spawn: Callable[[Callable[[], Awaitable[None]]], None],
         on_change: Callable[[], None],
         on_updated: Callable[[str, str], None] = lambda server, uri: None,
+        client_options: dict[str, Any] | None = None,
         error: str | None = None,
     ) -> None:
         self.name, self.target, self.timeout_s = name, target, timeout_s
@@ -82,6 +83,7 @@ class ServerSupervisor:
         self.error = error
         self.client: Client | None = None
         self.catalog = Catalog()
+        self._client_options = client_options or {}  # the callbacks a2ia answers servers' requests with
         self.changes = ChangeListener(name, lambda: self.client, lambda: self.catalog, spawn, on_change, on_updated)
         self.ready = anyio.Event()  # set once ready, failed or stopped: what callers wait for
         self._wake = anyio.Event()  # ends the session held by the task
@@ -203,7 +205,8 @@ class ServerSupervisor:
             self._scope = scope
             scope.deadline = anyio.current_time() + self.timeout_s
             try:
-                client = Client(self._transport(), read_timeout_seconds=self.timeout_s, message_handler=self.changes.on_message)
+                client = Client(self._transport(), read_timeout_seconds=self.timeout_s, message_handler=self.changes.on_message,
+                                **self._client_options)
                 async with client, anyio.create_task_group() as listeners:
                     self.catalog = await load_catalog(client, self.name)
                     self.client = client
