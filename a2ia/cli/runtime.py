@@ -7,7 +7,7 @@ so they all run the same parts the same way.
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -19,6 +19,7 @@ from a2ia.errors import ConfigError
 from a2ia.hints import setting
 from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Approver, Orchestrator
+from a2ia.orchestrator.sampling import Sampler
 from a2ia.orchestrator.session import Session
 from a2ia.orchestrator.store import SessionFile, find_session, read_session
 from a2ia.sandbox.base import Sandbox
@@ -33,6 +34,9 @@ from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
 from a2ia.trust.check import check_trust
 from a2ia.types import ChatOptions
+
+SamplerFor = Callable[[frozenset[str]], Sampler]
+"""Makes the session's sampler, given the servers whose config allows sampling unasked."""
 
 
 @dataclass
@@ -92,10 +96,14 @@ def approval_mode(settings: Settings, sandbox: Sandbox | None) -> str:
 
 
 @asynccontextmanager
-async def open_tools(settings: Settings, workspace: Workspace, sandbox: Sandbox | None = None) -> AsyncIterator[ToolRegistry]:
-    """The builtin server and every configured MCP server, connected concurrently."""
+async def open_tools(
+    settings: Settings, workspace: Workspace, sandbox: Sandbox | None = None, sampler: SamplerFor | None = None,
+) -> AsyncIterator[ToolRegistry]:
+    """The builtin server and every configured MCP server, connected concurrently. With a
+    ``sampler`` (a session's, given the servers configured ``"sampling": true``) servers may sample."""
     servers = load_servers(workspace.root, settings.mcp_config, include_project=settings.project_trusted)
-    async with ToolRegistry(sandbox=sandbox, roots=lambda: workspace.roots) as tools:
+    sampling = sampler(frozenset(n for n, s in servers.items() if getattr(s, "sampling", False))) if sampler else None
+    async with ToolRegistry(sandbox=sandbox, roots=lambda: workspace.roots, sampling=sampling.callback if sampling else None) as tools:
         # The builtin server is added last: no configured name can take its place (mcp_config
         # also refuses the name), and its identity is its in-process object, not the name.
         await tools.add_servers({**servers, BUILTIN_SERVER.name: make_builtin_server(workspace, sandbox=sandbox)})
@@ -128,7 +136,11 @@ async def open_agent(
     report = on_status or (lambda text: notices.append(Notice(text=text)))
     async with open_engine(settings, report, on_pull) as settings:
         client = open_client(settings)
-        async with client, open_tools(settings, workspace, sandbox) as tools:
+        def sampler(allowed: frozenset[str]) -> Sampler:
+            return Sampler(client, approver, allowed=allowed, max_tokens=settings.sampling_max_tokens,
+                           show=lambda notice: report(notice.text))
+
+        async with client, open_tools(settings, workspace, sandbox, sampler) as tools:
             notices += [
                 Notice(level="warning", text=f"MCP server {s.name!r} is not available: {s.error}")
                 for s in tools.statuses()

@@ -45,6 +45,8 @@ class _ServerBase(BaseModel):
     # MCP tool annotations are hints from the server; only a trusted server's ``readOnlyHint``
     # lets a call run without asking (the spec: never decide on hints from untrusted servers).
     trust: bool = False
+    # Lets the server's sampling/createMessage use the model without asking (else the person is asked).
+    sampling: bool = False
     timeout_s: float | None = Field(default=None, alias="timeout", gt=0)
     source: str = ""
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 from mcp import MCPError
@@ -84,10 +84,13 @@ class ToolRegistry:
         log_dir: Path | None = None,
         sandbox: Sandbox | None = None,
         roots: Folders | None = None,
+        sampling: Callable[[str], Any] | None = None,
     ) -> None:
-        """``roots``: the folders servers are given as roots (none declared without it)."""
+        """``roots``: the folders servers are given as roots; ``sampling(server)``: the callback that
+        answers that server's ``sampling/createMessage``. Without them the capability is not declared."""
         self.sandbox = sandbox  # confines stdio servers configured "sandbox": true
-        self._client_options = {"list_roots_callback": roots_callback(roots)} if roots is not None else {}
+        self._client_options: dict[str, Any] = {"list_roots_callback": roots_callback(roots)} if roots is not None else {}
+        self._sampling = sampling
         self.call_timeout_s = call_timeout_s
         self.connect_timeout_s = connect_timeout_s
         self._logs = ServerLogs(log_dir)
@@ -166,7 +169,7 @@ class ToolRegistry:
             spawn=lambda task: tg.start_soon(task, name=f"mcp-{name}"),
             on_change=self._invalidate,
             on_updated=self._updated,
-            client_options=self._client_options,
+            client_options={**self._client_options, **({"sampling_callback": self._sampling(name)} if self._sampling else {})},
             error=error,
         )
 

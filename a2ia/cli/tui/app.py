@@ -191,8 +191,11 @@ class A2iaApp(App[int]):
         self.conversation.scroll_end(animate=False)
 
     async def approve(self, request: ApprovalNeeded) -> Answer:
-        """The orchestrator's approver: the dialog, awaited from inside the turn's worker."""
-        return await self.push_screen_wait(ApprovalScreen(request))
+        """The approver: the dialog, awaited by a turn's worker or by an MCP server's sampling
+        request (which comes on the server's task, not a worker)."""
+        answer: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self.push_screen(ApprovalScreen(request), callback=lambda choice: answer.done() or answer.set_result(choice or "deny"))
+        return await answer
 
     @work(exclusive=True, group="turn")
     async def run_turn(self, text: str, typed: bool = True) -> None:

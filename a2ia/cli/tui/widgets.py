@@ -16,6 +16,7 @@ from a2ia.cli.completion import complete_line, completes
 from a2ia.cli.trust_prompt import TrustQuestion
 from a2ia.cli.tui.messages import Submitted
 from a2ia.orchestrator.events import ApprovalNeeded
+from a2ia.orchestrator.sampling import SAMPLING
 from a2ia.tools.approval import Answer
 from a2ia.types import ToolCall, ToolResult
 
@@ -158,7 +159,8 @@ class ApprovalScreen(ModalScreen[Answer]):
             yield PlainText(json.dumps(call.arguments, indent=2, ensure_ascii=False), id="approval-args")
             with Horizontal():
                 yield Button("Allow once (y)", id="once", variant="primary")
-                yield Button("Always for this tool (a)", id="always")
+                always = "Always for this server (a)" if call.name == SAMPLING else "Always for this tool (a)"
+                yield Button(always, id="always")
                 yield Button("Deny (n)", id="deny", variant="error")
 
     def action_answer(self, answer: Answer) -> None:
