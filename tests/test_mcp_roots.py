@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from polling import until
 
 from a2ia.tools.mcp_config import StdioServer
 from a2ia.tools.registry import ToolRegistry

@@ -20,6 +20,7 @@ from prompt_toolkit.history import FileHistory, InMemoryHistory
 
 from a2ia.cli.commands import is_command, run_command
 from a2ia.cli.completion import complete_line
+from a2ia.cli.elicit_lines import elicit_by_lines
 from a2ia.cli.progress import PullDisplay
 from a2ia.cli.render import PlainRenderer
 from a2ia.cli.runtime import Agent, open_agent
@@ -29,6 +30,7 @@ from a2ia.config import Settings
 from a2ia.orchestrator.events import ApprovalNeeded
 from a2ia.orchestrator.store import sessions_dir
 from a2ia.tools.approval import Answer
+from a2ia.tools.elicitation import Elicitation
 
 
 def history_file() -> Path:
@@ -102,7 +104,17 @@ async def run_repl(settings: Settings, question: TrustQuestion | None = None) ->
             settings = await ask_trust(prompt, question, renderer) or settings
         except (EOFError, KeyboardInterrupt):
             return 0
-    async with open_agent(settings, approver, on_status=renderer.render_notice, on_pull=PullDisplay()) as agent:
+    async def ask_field(question: str) -> str | None:
+        """One line of an MCP server's form, as typed (empty: the default; Ctrl-C or Ctrl-D: cancel)."""
+        try:
+            return await prompt.prompt_async(f"{question}: ")
+        except (EOFError, KeyboardInterrupt):
+            return None
+
+    async def elicit(request: Elicitation):
+        return await elicit_by_lines(request, ask_field, renderer.render_notice)
+
+    async with open_agent(settings, approver, on_status=renderer.render_notice, on_pull=PullDisplay(), elicit=elicit) as agent:
         opened.append(agent)
         caps = await agent.client.capabilities()
         renderer.render_output(f"a2ia · {agent.settings.backend} · {caps.model_id} · /help for commands, Ctrl-D to leave")

@@ -10,6 +10,7 @@ import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from a2ia.client.base import LLMClient
 from a2ia.config import Settings
@@ -27,6 +28,7 @@ from a2ia.sandbox.policy import make_policy
 from a2ia.sandbox.support import probe
 from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.builtin import make_builtin_server
+from a2ia.tools.elicitation import Elicit, elicitation_callback
 from a2ia.tools.grounding import ground
 from a2ia.tools.identity import BUILTIN_SERVER
 from a2ia.tools.mcp_config import load_servers
@@ -98,12 +100,15 @@ def approval_mode(settings: Settings, sandbox: Sandbox | None) -> str:
 @asynccontextmanager
 async def open_tools(
     settings: Settings, workspace: Workspace, sandbox: Sandbox | None = None, sampler: SamplerFor | None = None,
+    elicitation: Callable[[str], Any] | None = None,
 ) -> AsyncIterator[ToolRegistry]:
     """The builtin server and every configured MCP server, connected concurrently. With a
-    ``sampler`` (a session's, given the servers configured ``"sampling": true``) servers may sample."""
+    ``sampler`` (a session's, given the servers configured ``"sampling": true``) servers may
+    sample; with ``elicitation`` they may ask the person for input."""
     servers = load_servers(workspace.root, settings.mcp_config, include_project=settings.project_trusted)
     sampling = sampler(frozenset(n for n, s in servers.items() if getattr(s, "sampling", False))) if sampler else None
-    async with ToolRegistry(sandbox=sandbox, roots=lambda: workspace.roots, sampling=sampling.callback if sampling else None) as tools:
+    async with ToolRegistry(sandbox=sandbox, roots=lambda: workspace.roots, sampling=sampling.callback if sampling else None,
+                            elicitation=elicitation) as tools:
         # The builtin server is added last: no configured name can take its place (mcp_config
         # also refuses the name), and its identity is its in-process object, not the name.
         await tools.add_servers({**servers, BUILTIN_SERVER.name: make_builtin_server(workspace, sandbox=sandbox)})
@@ -124,11 +129,13 @@ async def open_agent(
     approver: Approver | None = None,
     on_status: StatusCallback | None = None,
     on_pull: PullCallback | None = None,
+    elicit: Elicit | None = None,
 ) -> AsyncIterator[Agent]:
     """The agent, its engine made ready first (``open_engine``: selection, server start, pull).
 
     Engine status lines go to ``on_status`` as they happen (a server start takes minutes);
     without it they are kept as notices for the front end to show once the agent is open.
+    ``elicit``: how the front end asks the person for an MCP server's input (none: declined).
     """
     workspace = open_workspace(settings)
     sandbox, no_sandbox = open_sandbox(settings, workspace)
@@ -140,7 +147,10 @@ async def open_agent(
             return Sampler(client, approver, allowed=allowed, max_tokens=settings.sampling_max_tokens,
                            show=lambda notice: report(notice.text))
 
-        async with client, open_tools(settings, workspace, sandbox, sampler) as tools:
+        def elicitation(server: str) -> Any:
+            return elicitation_callback(server, elicit, report)
+
+        async with client, open_tools(settings, workspace, sandbox, sampler, elicitation) as tools:
             notices += [
                 Notice(level="warning", text=f"MCP server {s.name!r} is not available: {s.error}")
                 for s in tools.statuses()

@@ -8,6 +8,7 @@ import anyio
 import click
 
 from a2ia.cli.commands import is_command, run_command
+from a2ia.cli.elicit_lines import elicit_by_lines
 from a2ia.cli.progress import PullDisplay
 from a2ia.cli.render import JsonRenderer, PlainRenderer
 from a2ia.cli.runtime import open_agent
@@ -16,6 +17,7 @@ from a2ia.orchestrator.events import ApprovalNeeded, Notice, TurnFailed
 from a2ia.orchestrator.loop import Approver
 from a2ia.outcomes import EXIT_OK, FATAL, exit_code_for
 from a2ia.tools.approval import Answer
+from a2ia.tools.elicitation import Elicitation
 
 
 def script_turns(text: str) -> list[str]:
@@ -41,6 +43,18 @@ async def ask_on_terminal(request: ApprovalNeeded) -> Answer:
     return await anyio.to_thread.run_sync(ask)
 
 
+async def elicit_on_terminal(request: Elicitation):
+    """An MCP server's request for input, asked a field per line on the terminal."""
+
+    async def ask(question: str) -> str | None:
+        try:
+            return await anyio.to_thread.run_sync(lambda: click.prompt(question, default="", show_default=False, err=True))
+        except click.Abort:
+            return None
+
+    return await elicit_by_lines(request, ask, lambda text: click.echo(text, err=True))
+
+
 def choose_approver(settings: Settings) -> Approver | None:
     if settings.yes:
         return approve_always
@@ -56,7 +70,8 @@ async def run_turns(settings: Settings, turns: list[str], *, echo: bool, output:
     def on_status(text: str) -> None:
         renderer.render(Notice(text=text))
 
-    async with open_agent(settings, choose_approver(settings), on_status, PullDisplay()) as agent:
+    elicit = elicit_on_terminal if sys.stdin.isatty() and sys.stderr.isatty() else None  # else declined
+    async with open_agent(settings, choose_approver(settings), on_status, PullDisplay(), elicit=elicit) as agent:
         for notice in agent.notices:
             renderer.render(notice)
         for turn in turns:

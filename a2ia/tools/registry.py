@@ -85,12 +85,14 @@ class ToolRegistry:
         sandbox: Sandbox | None = None,
         roots: Folders | None = None,
         sampling: Callable[[str], Any] | None = None,
+        elicitation: Callable[[str], Any] | None = None,
     ) -> None:
-        """``roots``: the folders servers are given as roots; ``sampling(server)``: the callback that
-        answers that server's ``sampling/createMessage``. Without them the capability is not declared."""
+        """``roots``: the folders servers are given as roots; ``sampling(server)`` and
+        ``elicitation(server)``: the callbacks that answer that server's ``sampling/createMessage``
+        and ``elicitation/create``. Without one, its capability is not declared."""
         self.sandbox = sandbox  # confines stdio servers configured "sandbox": true
         self._client_options: dict[str, Any] = {"list_roots_callback": roots_callback(roots)} if roots is not None else {}
-        self._sampling = sampling
+        self._callbacks = {"sampling_callback": sampling, "elicitation_callback": elicitation}
         self.call_timeout_s = call_timeout_s
         self.connect_timeout_s = connect_timeout_s
         self._logs = ServerLogs(log_dir)
@@ -169,7 +171,7 @@ class ToolRegistry:
             spawn=lambda task: tg.start_soon(task, name=f"mcp-{name}"),
             on_change=self._invalidate,
             on_updated=self._updated,
-            client_options={**self._client_options, **({"sampling_callback": self._sampling(name)} if self._sampling else {})},
+            client_options={**self._client_options, **{k: make(name) for k, make in self._callbacks.items() if make}},
             error=error,
         )
 

@@ -24,6 +24,8 @@ from textual.worker import WorkerCancelled
 from a2ia.cli.commands import COMMANDS, is_command, run_command
 from a2ia.cli.runtime import Agent, open_agent
 from a2ia.cli.trust_prompt import TrustQuestion
+from a2ia.cli.tui.elicitation import Answer as ElicitationAnswer
+from a2ia.cli.tui.elicitation import ElicitationScreen
 from a2ia.cli.tui.messages import AgentFailed, AgentReady, Submitted
 from a2ia.cli.tui.widgets import (
     ApprovalScreen,
@@ -50,6 +52,7 @@ from a2ia.orchestrator.events import (
     TurnFailed,
 )
 from a2ia.tools.approval import Answer
+from a2ia.tools.elicitation import Elicitation
 from a2ia.types import ReasoningDelta, TextDelta, Usage
 
 AgentOpener = Callable[..., AbstractAsyncContextManager[Agent]]  # (settings, approver, *, on_status)
@@ -97,7 +100,7 @@ class A2iaApp(App[int]):
             if warning:
                 self.show_notice(warning)
         try:
-            async with self.opener(self.settings, self.approve, on_status=self.show_notice) as agent:
+            async with self.opener(self.settings, self.approve, on_status=self.show_notice, elicit=self.elicit) as agent:
                 self.agent = agent
                 agent.tools.watch_resources(self.resource_changed)
                 caps = await agent.client.capabilities()
@@ -160,6 +163,12 @@ class A2iaApp(App[int]):
         """A subscribed resource changed: said at once; the model gets it with the next message."""
         if self.agent is not None and any(m.server == server and m.uri == uri for m in self.agent.session.state.attached):
             self.show_notice(f"@{server}:{uri} changed; the model gets its new content with your next message")
+
+    async def elicit(self, request: Elicitation) -> ElicitationAnswer:
+        """An MCP server's request for input: the form dialog, awaited on the server's task."""
+        answer: asyncio.Future[ElicitationAnswer] = asyncio.get_running_loop().create_future()
+        self.push_screen(ElicitationScreen(request), callback=lambda got: answer.done() or answer.set_result(got or ("cancel", None)))
+        return await answer
 
     async def ask_argument(self, question: str) -> str | None:
         return await self.push_screen_wait(ArgumentScreen(question))
