@@ -13,7 +13,9 @@
     │   ├── BackendProtocolError  a reply that does not parse as its wire format says
     │   └── ContextOverflow       the conversation no longer fits the model's context
     ├── ApprovalDenied            a call needed approval and no one could give it (exit 5)
-    └── ServerRequestFailed       an MCP server failed a request the person made (a prompt)
+    ├── ServerRequestFailed       an MCP server failed a request the person made (a prompt, a resource)
+    ├── SignInNeeded              a remote MCP server wants an OAuth sign-in (a2ia-cli mcp auth NAME)
+    └── SignInFailed              the sign-in did not complete: refused, answered wrong, or not answered
 
 A tool's failure (file not found, path outside the workspace, bad arguments, a dead MCP
 server) is *data*: it goes back to the model as ``ToolResult(is_error=True)`` so the model can
@@ -83,4 +85,12 @@ class ApprovalDenied(A2iaError):
 
 
 class ServerRequestFailed(A2iaError):
+    pass
+
+
+class SignInNeeded(A2iaError):
+    pass
+
+
+class SignInFailed(A2iaError):
     pass

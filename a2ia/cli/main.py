@@ -109,6 +109,8 @@ def cli(ctx: click.Context, prompt, resume, output, plain, **given) -> None:
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not given.get("debug"):  # it logs a traceback for every failed sign-in; a2ia says what failed, once
+        logging.getLogger("mcp.client.auth").setLevel(logging.CRITICAL)
     flags = settings_from({**given, "resume": resume})
     if ctx.invoked_subcommand:
         ctx.obj = flags  # subcommands read the same settings (and may take more: cli/options.py)
@@ -195,6 +197,33 @@ def mcp_list(ctx: click.Context) -> None:
         settings = load_settings(**(ctx.obj or {}))
         code = anyio.run(show_servers, settings)
     sys.exit(code)
+
+
+@mcp_group.command("auth")
+@click.argument("name")
+@click.option("--wait", "wait_s", type=click.FloatRange(1, 3600), default=300, show_default=True,
+              help="Seconds to wait for the sign-in to come back from the browser.")
+@takes_settings()
+@click.pass_context
+def mcp_auth(ctx: click.Context, name: str, wait_s: float) -> None:
+    """Sign in to a remote MCP server that asks for OAuth (opens your browser; the answer comes to 127.0.0.1)."""
+    from a2ia.cli.mcp_auth import sign_in
+
+    with exiting_on_errors():
+        settings = load_settings(**(ctx.obj or {}))
+        sys.exit(anyio.run(sign_in, settings, name, wait_s))
+
+
+@mcp_group.command("logout")
+@click.argument("name")
+@takes_settings()
+@click.pass_context
+def mcp_logout(ctx: click.Context, name: str) -> None:
+    """Forget the sign-in kept for a remote MCP server."""
+    from a2ia.cli.mcp_auth import sign_out
+
+    with exiting_on_errors():
+        sys.exit(sign_out(load_settings(**(ctx.obj or {})), name))
 
 
 @cli.command("doctor")

@@ -18,6 +18,8 @@ from mcp_types import (
     Tool,
 )
 
+from a2ia.errors import A2iaError
+from a2ia.hints import plain
 from a2ia.types import Message, ToolAnnotations, ToolSpec
 
 if sys.version_info < (3, 11):  # anyio brings the backport
@@ -26,10 +28,18 @@ if sys.version_info < (3, 11):  # anyio brings the backport
 MAX_ERROR_CHARS = 300
 
 
-def describe_error(exc: BaseException) -> str:
-    """The innermost cause of a failed connection, short: what ``a2ia-cli mcp list`` shows."""
+def innermost(exc: BaseException) -> BaseException:
+    """The first exception inside task-group wrappings: the one that says what happened."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
+    return exc
+
+
+def describe_error(exc: BaseException) -> str:
+    """The innermost cause of a failed connection, short: what ``a2ia-cli mcp list`` shows."""
+    exc = innermost(exc)
+    if isinstance(exc, A2iaError):  # a2ia's own (a sign-in needed): its words and what to do
+        return plain(f"{exc.message}; {exc.hint}" if exc.hint else exc.message)
     if isinstance(exc, FileNotFoundError):
         return f"command not found: {exc.filename or exc}"
     text = str(exc) or type(exc).__name__

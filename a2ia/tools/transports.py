@@ -14,7 +14,17 @@ from mcp.server import MCPServer
 
 from a2ia.sandbox.base import Sandbox
 from a2ia.tools.mcp_config import HttpServer, ServerConfig, StdioServer
+from a2ia.tools.oauth import SignInProbe, signed_in_auth, token_file
 from a2ia.tools.server_logs import ServerLogs
+
+
+def http_client(name: str, target: HttpServer, auth: httpx2.Auth | None = None) -> httpx2.AsyncClient:
+    """The HTTP client of one server: its configured headers, and its sign-in where one is kept
+    (``oauth.py``; ``auth`` given: ``mcp auth``'s own flow)."""
+    kept = token_file(name, target.url)
+    if auth is None and "authorization" not in {h.lower() for h in target.headers}:
+        auth = signed_in_auth(name, target.url, kept) if kept.exists() else SignInProbe(name)
+    return httpx2.AsyncClient(headers=target.headers, timeout=httpx2.Timeout(30.0, read=300.0), auth=auth)
 
 
 def open_transport(name: str, target: MCPServer | ServerConfig, sandbox: Sandbox | None, logs: ServerLogs) -> Any:
@@ -27,6 +37,5 @@ def open_transport(name: str, target: MCPServer | ServerConfig, sandbox: Sandbox
         params = StdioServerParameters(command=command, args=args, env=target.env or None, cwd=target.cwd)
         return stdio_client(params, errlog=logs.open(name))
     if isinstance(target, HttpServer):
-        http = httpx2.AsyncClient(headers=target.headers, timeout=httpx2.Timeout(30.0, read=300.0))
-        return streamable_http_client(target.url, http_client=http)
+        return streamable_http_client(target.url, http_client=http_client(name, target))
     return target
