@@ -155,3 +155,44 @@ async def test_the_tui_dialog_checks_the_form() -> None:
         await pilot.pause()
         await pilot.pause()
     assert results == [("accept", {"name": "Ada", "integer": 7})]
+
+
+async def test_in_the_tui_a_server_samples_and_asks_through_dialogs(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole app: a tool of server-everything asks for sampling, another for a form; each
+    dialog is pushed from the server's task (not a worker) and answered; the turn goes on."""
+    import json
+
+    from pilot_support import wait_pilot
+    from textual.widgets import Button, Input
+
+    from a2ia.cli.tui.app import make_app
+    from a2ia.cli.tui.elicitation import ElicitationScreen
+    from a2ia.cli.tui.widgets import ApprovalScreen, AssistantMessage, ToolPanel
+    from a2ia.config import load_settings
+
+    if not EVERYTHING.exists():
+        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    config = tmp_path / "mcp.json"
+    config.write_text(json.dumps({"mcpServers": {"everything": {"command": str(EVERYTHING), "args": ["stdio"]}}}))
+    script = [[{"tool": "trigger-sampling-request", "arguments": {"prompt": "a colour", "maxTokens": 10}},
+               {"tool": "trigger-elicitation-request", "arguments": {}}], "Blue.", "All done."]
+    monkeypatch.setenv("A2IA_SCRIPT", json.dumps(script))
+    app = make_app(load_settings(backend="scripted", workspace=str(workspace), mcp_config=str(config), approval="yolo"))
+    async with app.run_test(size=(110, 45)) as pilot:
+        await wait_pilot(pilot, lambda: app.agent is not None, "the agent")
+        prompt = app.query_one("#prompt")
+        prompt.text = "go"
+        prompt.focus()
+        await pilot.press("enter")
+        for _ in range(2):  # the two requests come in either order: the calls run together
+            screen = await wait_pilot(pilot, lambda: isinstance(app.screen, (ApprovalScreen, ElicitationScreen)) and app.screen, "a dialog")
+            if isinstance(screen, ApprovalScreen):
+                assert screen.request.call.name == "sampling/createMessage" and screen.request.server == "everything"
+                await pilot.press("y")
+            else:
+                screen.query_one("#field-0", Input).value = "Ada"
+                screen.query_one("#accept", Button).press()
+            await wait_pilot(pilot, lambda s=screen: app.screen is not s, "the dialog to close")
+        await wait_pilot(pilot, lambda: app.query(AssistantMessage) and app.query(AssistantMessage).last().source == "All done.", "the answer")
+        results = " ".join(str(p.result_view.render()) for p in app.query(ToolPanel))
+        assert '"text": "Blue."' in results and "- Name: Ada" in results
