@@ -1,5 +1,5 @@
 """``a2ia-cli mcp list`` and a first turn's start-up with real MCP servers, against another
-commit of a2ia in the same run (issue 16: listing prompts at connect may cost at most 10%).
+commit of a2ia in the same run (issue 16: what a2ia lists and declares at connect may cost at most 10%).
 
 The servers: ``@modelcontextprotocol/server-everything`` (it declares prompts), ``mcp-server-time``
 and ``mcp-server-git`` (installed by ``scripts/mcp_test_servers.sh``). The baseline is a git
