@@ -12,3 +12,12 @@ async def wait_pilot(pilot, predicate, what: str, timeout_s: float = 15.0):
             return value
         await pilot.pause(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+async def type_in(pilot, text: str, key: str = "enter"):
+    """Put ``text`` in the app's prompt and press ``key`` (Enter sends it, Tab completes it); the prompt."""
+    prompt = pilot.app.query_one("#prompt")
+    prompt.text = text
+    prompt.focus()
+    await pilot.press(key)
+    return prompt

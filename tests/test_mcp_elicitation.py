@@ -162,7 +162,7 @@ async def test_in_the_tui_a_server_samples_and_asks_through_dialogs(workspace: P
     dialog is pushed from the server's task (not a worker) and answered; the turn goes on."""
     import json
 
-    from pilot_support import wait_pilot
+    from pilot_support import type_in, wait_pilot
     from textual.widgets import Button, Input
 
     from a2ia.cli.tui.app import make_app
@@ -180,10 +180,7 @@ async def test_in_the_tui_a_server_samples_and_asks_through_dialogs(workspace: P
     app = make_app(load_settings(backend="scripted", workspace=str(workspace), mcp_config=str(config), approval="yolo"))
     async with app.run_test(size=(110, 45)) as pilot:
         await wait_pilot(pilot, lambda: app.agent is not None, "the agent")
-        prompt = app.query_one("#prompt")
-        prompt.text = "go"
-        prompt.focus()
-        await pilot.press("enter")
+        await type_in(pilot, "go")
         for _ in range(2):  # the two requests come in either order: the calls run together
             screen = await wait_pilot(pilot, lambda: isinstance(app.screen, (ApprovalScreen, ElicitationScreen)) and app.screen, "a dialog")
             if isinstance(screen, ApprovalScreen):

@@ -180,7 +180,7 @@ async def test_tab_completes_a_mention(tmp_path: Path) -> None:
 
 
 async def test_a_mention_in_the_tui_completes_and_attaches(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pilot_support import wait_pilot
+    from pilot_support import type_in, wait_pilot
 
     from a2ia.cli.tui.app import make_app
     from a2ia.cli.tui.widgets import AssistantMessage, NoticeLine
@@ -190,10 +190,7 @@ async def test_a_mention_in_the_tui_completes_and_attaches(workspace: Path, tmp_
     app = make_app(load_settings(backend="scripted", workspace=str(workspace), mcp_config=str(notes_config(tmp_path))))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_pilot(pilot, lambda: app.agent is not None, "the agent")
-        prompt = app.query_one("#prompt")
-        prompt.text = "what is @no"
-        prompt.focus()
-        await pilot.press("tab")
+        prompt = await type_in(pilot, "what is @no", "tab")
         assert prompt.text == "what is @notes:", "a server's name goes on: no space"
         await pilot.press(*"notes://r", "tab")
         assert prompt.text == "what is @notes:notes://readme "
