@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from a2ia.cli.context_cmd import context_report
+from a2ia.cli.init_cmd import init_agents_file
 from a2ia.cli.runtime import Agent, open_session, system_prompt
 from a2ia.config import Settings
 from a2ia.errors import ConfigError, ServerRequestFailed
@@ -37,6 +39,7 @@ class Command:
     help: str
     run: Handler
     sets: str | None = None  # the setting it changes for the running session (hints name it)
+    asks: bool = False  # its handler takes the front end's ``ask`` too (a question on the terminal)
 
 
 async def _help(agent: Agent, settings: Settings, arg: str) -> Outcome:
@@ -80,13 +83,21 @@ async def _add_dir(agent: Agent, settings: Settings, arg: str) -> Outcome:
         return Outcome(str(exc))
     if not added:
         return Outcome(f"{arg.strip()} is already inside a folder a2ia works in")
-    agent.orchestrator.system_prompt = system_prompt(workspace)
+    agent.orchestrator.system_prompt = system_prompt(workspace, agent.context)
     told = await agent.tools.roots_changed()
     return Outcome(
         f"added {workspace.added[-1]}: the file tools reach it, and MCP servers get it as a root"
         + (f" ({', '.join(told)} told it changed)" if told else "")
         + "\nsandboxed commands still write only where they could; to let them write there, start with --add-dir"
     )
+
+
+async def _init(agent: Agent, settings: Settings, arg: str, ask: Ask | None = None) -> Outcome:
+    return Outcome(await init_agents_file(agent, ask))
+
+
+async def _context(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    return Outcome(await context_report(agent))
 
 
 async def _model(agent: Agent, settings: Settings, arg: str) -> Outcome:
@@ -168,6 +179,8 @@ COMMANDS: dict[str, Command] = {
         Command("/backend", "/backend [NAME]", "the backend in use", _backend),
         Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react, sets="react"),
         Command("/tools", "/tools", "the tools the model is offered", _tools),
+        Command("/init", "/init", "draft an AGENTS.md for this folder; written once you say yes", _init, asks=True),
+        Command("/context", "/context", "what the model is given (system prompt, context files, tools, conversation), in tokens", _context),
         Command("/add-dir", "/add-dir [PATH]", "work in another folder too (file tools, MCP roots)", _add_dir, sets="add_dirs"),
         Command("/resources", "/resources", "the MCP servers' resources (attach with @server:uri)", _resources),
         Command("/approval", "/approval [ask|auto|auto-edit|yolo]", "show or set the approval mode", _approval, sets="approval"),
@@ -190,6 +203,8 @@ async def run_command(line: str, agent: Agent, settings: Settings, ask: Ask | No
     name, _, arg = line.strip().partition(" ")
     command = COMMANDS.get(name)
     if command is not None:
+        if command.asks:
+            return await command.run(agent, settings, arg, ask)  # type: ignore[call-arg]
         return await command.run(agent, settings, arg)
     prompt = agent.tools.prompt(name)
     if prompt is not None:

@@ -7,9 +7,9 @@ so they all run the same parts the same way.
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from a2ia.client.base import LLMClient
@@ -18,6 +18,7 @@ from a2ia.engines.engine import PullCallback, StatusCallback, open_engine
 from a2ia.engines.select import open_client
 from a2ia.errors import ConfigError
 from a2ia.hints import setting
+from a2ia.orchestrator.context_files import ContextFile, SubfolderContext, context_block, find_context_files
 from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Approver, Orchestrator
 from a2ia.orchestrator.sampling import Sampler
@@ -51,6 +52,7 @@ class Agent:
     notices: list[Notice]
     sandbox: Sandbox | None = None
     workspace: Workspace | None = None  # its folders: /add-dir adds one
+    context: list[ContextFile] = field(default_factory=list)  # the context files in the system prompt
 
     @property
     def sandbox_label(self) -> str:
@@ -70,12 +72,12 @@ def open_workspace(settings: Settings) -> Workspace:
     return workspace
 
 
-def system_prompt(workspace: Workspace) -> str:
-    """The default system prompt, naming the workspace's folders."""
+def system_prompt(workspace: Workspace, context: Sequence[ContextFile] = ()) -> str:
+    """The default system prompt, naming the workspace's folders, then the context files."""
     prompt = DEFAULT_SYSTEM_PROMPT.format(root=workspace.root)
     if workspace.added:
         prompt += f" You may also use these folders, by absolute path: {', '.join(map(str, workspace.added))}."
-    return prompt
+    return f"{prompt}\n\n{context_block(list(context))}" if context else prompt
 
 
 def open_sandbox(settings: Settings, workspace: Workspace) -> tuple[Sandbox | None, Notice | None]:
@@ -172,22 +174,25 @@ def _assemble(
     approver: Approver | None,
     sandbox: Sandbox | None,
 ) -> Agent:
+    context, said = find_context_files(workspace.root, project=settings.project_trusted)
+    notices += [Notice(level="warning", text=text) for text in said]
     policy = ApprovalPolicy(
         mode=approval_mode(settings, sandbox), allow=settings.allow_tools, deny=settings.deny_tools, sandboxed=sandbox is not None
     )
     orchestrator = Orchestrator(
         client,
         tools,
-        system_prompt=system_prompt(workspace),
+        system_prompt=system_prompt(workspace, context),
         max_steps=settings.max_steps,
         options=ChatOptions(temperature=settings.temperature, seed=settings.seed, max_tokens=settings.max_tokens),
         mode="react" if settings.react else "auto",
         fallback_window=settings.n_ctx,
         approval=policy,
         grounding=functools.partial(ground, root=workspace.root),
+        subfolders=SubfolderContext(workspace.root) if settings.project_trusted else None,
         approver=approver,
     )
-    return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices, sandbox, workspace)
+    return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices, sandbox, workspace, context)
 
 
 def open_session(settings: Settings, notices: list[Notice]) -> Session:

@@ -137,7 +137,7 @@ def scripted_client_from_env(env: dict[str, str] | None = None) -> ScriptedClien
     """Build a ``ScriptedClient`` from ``A2IA_SCRIPT``: a JSON list of replies.
 
     Each reply is a string, ``{"tool": NAME, "arguments": {...}}``, ``{"echo": true}`` (repeat
-    the last user message), or a list of those.
+    the last user message), ``{"echo": "system"}`` (repeat the system prompt), or a list of those.
     Used by the CLI's ``--backend scripted``, which exists so front ends can be driven end to
     end without a model.
     """
@@ -157,19 +157,20 @@ def scripted_client_from_env(env: dict[str, str] | None = None) -> ScriptedClien
     def part(item: object) -> ReplyPart:
         if isinstance(item, str):
             return item
-        if isinstance(item, dict) and item.get("echo") is True:
+        if isinstance(item, dict) and (item.get("echo") is True or item.get("echo") == "system"):
             return ""
         if isinstance(item, dict) and isinstance(item.get("tool"), str):
             return ToolCall(id=new_call_id(), name=item["tool"], arguments=item.get("arguments") or {})
         raise ConfigError(f"A2IA_SCRIPT: cannot read reply part {item!r}")
 
     replies: list[Reply] = [[part(p) for p in r] if isinstance(r, list) else part(r) for r in data]
-    echo_at = {i for i, r in enumerate(data) if isinstance(r, dict) and r.get("echo") is True}
+    echo_at = {i: r["echo"] for i, r in enumerate(data) if isinstance(r, dict) and r.get("echo") in (True, "system")}
 
     def reply(request: ScriptedRequest) -> Reply:
         index = len(client.requests) - 1
         if index in echo_at:
-            return next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+            role = "system" if echo_at[index] == "system" else "user"
+            return next((m.content for m in reversed(request.messages) if m.role == role), "")
         return replies[index] if index < len(replies) else "(the script has no more replies)"
 
     client = ScriptedClient(replies=reply)

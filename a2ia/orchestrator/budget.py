@@ -84,7 +84,7 @@ class ContextBudget:
 
         return cls(window=window, count=count)
 
-    def _count_specs(self, tools: Sequence[ToolSpec]) -> int:
+    def spec_tokens(self, tools: Sequence[ToolSpec]) -> int:
         """Tokens of the tool definitions; counted again only for other spec objects (they are frozen)."""
         same = len(tools) == len(self._specs_counted) and all(a is b for a, b in zip(tools, self._specs_counted, strict=True))
         if not same:
@@ -92,14 +92,14 @@ class ContextBudget:
             self._spec_tokens = self.count(json.dumps([t.model_dump(mode="json", exclude={"builtin", "decoding_schema"}) for t in tools])) if tools else 0
         return self._spec_tokens
 
-    def _tokens(self, message: Message) -> int:
+    def message_tokens(self, message: Message) -> int:
         body = message.content + "".join(json.dumps(c.arguments) + c.name for c in message.tool_calls)
         return self.count(body) + MESSAGE_OVERHEAD
 
     def room(self, tools: Sequence[ToolSpec], options: ChatOptions) -> int:
         assert self.window is not None
         reserve = options.max_tokens or min(DEFAULT_REPLY_RESERVE, self.window // 4)
-        return self.window - reserve - self._count_specs(tools) - SAFETY_MARGIN
+        return self.window - reserve - self.spec_tokens(tools) - SAFETY_MARGIN
 
     def fit(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], options: ChatOptions, told: BudgetNotices | None = None
@@ -113,7 +113,7 @@ class ContextBudget:
             return list(messages), []
         room = self.room(tools, options)
         out = list(messages)
-        sizes = [self._tokens(m) for m in out]
+        sizes = [self.message_tokens(m) for m in out]
         if sum(sizes) <= room:
             return out, []
         shortened = 0
@@ -168,4 +168,4 @@ class ContextBudget:
         chars_per_token = max(len(message.content) / max(tokens, 1), 1.0)
         keep = max(int((target - MESSAGE_OVERHEAD - 16) * chars_per_token), 0)
         short = message.model_copy(update={"content": shorten(message.content, keep)})
-        return short, self._tokens(short)
+        return short, self.message_tokens(short)

@@ -23,6 +23,7 @@ from a2ia.orchestrator.attachments import attach_resources
 from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.calls import call_key, find_repeat
 from a2ia.orchestrator.choosing import Mode, budget_for, choose_protocol, react_for
+from a2ia.orchestrator.context_files import SubfolderContext
 from a2ia.orchestrator.endings import EMPTY_REPLY, Stop, answer_now, stop_for_errors, stop_for_repeat, stop_for_steps
 from a2ia.orchestrator.events import (
     Event,
@@ -78,6 +79,7 @@ class Orchestrator:
         approver: Approver | None = None,
         grounding: Callable[[list[ToolSpec]], list[ToolSpec]] | None = None,
         protocol: ToolProtocol | None = None,
+        subfolders: SubfolderContext | None = None,
     ) -> None:
         """``protocol``: always this tool-calling protocol (an evaluation of one mode), instead
         of the one each session chooses under ``mode``."""
@@ -94,6 +96,7 @@ class Orchestrator:
         self.approver = approver
         self.grounding = grounding  # narrows path arguments to what exists (tools.grounding), per step
         self._fixed_protocol = protocol
+        self.subfolders = subfolders  # subfolders' context files, given as the model works there
         self._budget: ContextBudget | None = None  # the client's window: the same for every session
 
     # --- what front ends read and change ------------------------------------------------------------
@@ -282,7 +285,7 @@ class Orchestrator:
                 break
             history.append(frozenset(call_key(c) for c in out.calls))
             results: list[ToolFinished] = []
-            async with aclosing(run_calls(session, out.calls, self.tools, self.approval, self.approver)) as running:
+            async with aclosing(run_calls(session, out.calls, self.tools, self.approval, self.approver, self.subfolders)) as running:
                 async for event in running:
                     yield event
                     if isinstance(event, TurnFailed):

@@ -13,6 +13,7 @@ from contextlib import aclosing
 
 from a2ia.errors import ApprovalDenied
 from a2ia.orchestrator.calls import check_call, run_concurrently
+from a2ia.orchestrator.context_files import SubfolderContext
 from a2ia.orchestrator.events import ApprovalNeeded, Event, ToolFinished, ToolProgress, ToolStarted
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import Answer, ApprovalPolicy
@@ -24,7 +25,8 @@ Approver = Callable[[ApprovalNeeded], Awaitable[Answer]]
 
 
 async def run_calls(
-    session: Session, calls: list[ToolCall], tools: ToolRegistry, approval: ApprovalPolicy, approver: Approver | None
+    session: Session, calls: list[ToolCall], tools: ToolRegistry, approval: ApprovalPolicy, approver: Approver | None,
+    subfolders: SubfolderContext | None = None,
 ) -> AsyncIterator[Event]:
     """Approve, then run one reply's calls concurrently; results go into the session in call order."""
     results: list[ToolResult | None] = [None] * len(calls)
@@ -58,7 +60,12 @@ async def run_calls(
     spec_of = {id(call): spec for call, spec in zip(calls, specs, strict=True)}
 
     async def run_one(call: ToolCall, progress=None) -> ToolResult:
-        return await call_tool(tools, call, progress, spec_of[id(call)])
+        spec = spec_of[id(call)]
+        result = await call_tool(tools, call, progress, spec)
+        if subfolders is not None and spec is not None and spec.builtin and not result.is_error:
+            if (note := subfolders.note(call.arguments.get("path"), session.state.context_given)) is not None:
+                return result.model_copy(update={"content": f"{result.content}\n\n{note}"})
+        return result
 
     try:
         async with aclosing(run_concurrently([calls[i] for i in to_run], run_one)) as running:

@@ -12,6 +12,7 @@ clean and a resumed session appends after a whole line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from a2ia.orchestrator.budget import BudgetNotices
@@ -35,6 +36,7 @@ class SessionState:
     told_held_back: bool = False  # a script was told which tools it is not offered
     budget: BudgetNotices = field(default_factory=BudgetNotices)
     attached: dict[Mention, int] = field(default_factory=dict)  # resources followed → changes already given
+    context_given: set[Path] = field(default_factory=set)  # subfolders' context files the model has had
 
 
 @dataclass

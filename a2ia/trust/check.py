@@ -24,17 +24,16 @@ from pathlib import Path
 from typing import Literal
 
 from a2ia.hints import setting
-from a2ia.paths import PROJECT_DIR, PROJECT_FILES, project_file
+from a2ia.paths import project_files, shown_name
 from a2ia.trust.store import TrustEntry, TrustStore, TrustStoreError, real_folder
 
 TrustState = Literal["none", "once", "trusted", "changed", "untrusted", "broken"]
 
 
 def project_digests(folder: Path) -> dict[str, str]:
-    """The project files that exist in ``folder``, each with the digest of its bytes."""
+    """The project files that exist for ``folder``, each with the digest of its bytes."""
     digests: dict[str, str] = {}
-    for name in PROJECT_FILES:
-        path = project_file(folder, name)
+    for name, path in project_files(folder).items():
         try:
             digests[name] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
         except FileNotFoundError:
@@ -62,7 +61,7 @@ class TrustCheck:
         return self.state in ("untrusted", "changed")
 
     def file_names(self) -> str:
-        return ", ".join(f"{PROJECT_DIR}/{name}" for name in self.digests)
+        return ", ".join(shown_name(name) for name in self.digests)
 
     def changed_files(self) -> list[str]:
         old = self.entry.files if self.entry else {}

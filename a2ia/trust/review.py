@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from a2ia.net import is_local_host
-from a2ia.paths import PROJECT_DIR, project_file
+from a2ia.paths import PROJECT_DIR, PROJECT_FILES, project_file, project_files, shown_name
 from a2ia.trust.check import TrustCheck
 
 if sys.version_info >= (3, 11):
@@ -121,9 +121,23 @@ def _server_lines(folder: Path) -> list[ReviewLine]:
     return lines
 
 
+def _context_lines(folder: Path) -> list[ReviewLine]:
+    lines = []
+    for name, path in project_files(folder).items():
+        if name in PROJECT_FILES or not path.exists():
+            continue
+        try:
+            count = len(path.read_text(encoding="utf-8").splitlines())
+        except (OSError, UnicodeDecodeError) as exc:
+            lines.append(ReviewLine(f"{name}: cannot be read ({type(exc).__name__}); left out if trusted"))
+            continue
+        lines.append(ReviewLine(f"{name}: instructions for the model ({count} lines)", "the model gets them with every request"))
+    return lines
+
+
 def review_project(folder: Path) -> list[ReviewLine]:
-    """Every server and setting the folder's project files declare, in file order."""
-    return _server_lines(folder) + _settings_lines(folder)
+    """Every server, setting and context file the folder's project files declare, in file order."""
+    return _server_lines(folder) + _settings_lines(folder) + _context_lines(folder)
 
 
 def summary(lines: list[ReviewLine]) -> list[str]:
@@ -136,7 +150,7 @@ def changes(check: TrustCheck, lines: list[ReviewLine]) -> list[str]:
     if check.state != "changed" or check.entry is None:
         return []
     now, before = summary(lines), list(check.entry.summary)
-    out = [f"changed: {PROJECT_DIR}/{name}" for name in check.changed_files()]
+    out = [f"changed: {shown_name(name)}" for name in check.changed_files()]
     out += [f"+ {line}" for line in now if line not in before]
     out += [f"- {line}" for line in before if line not in now]
     return out
