@@ -1,5 +1,5 @@
 """The TUI's main screens as snapshots (``pytest-textual-snapshot``): an answer with its tool
-panel, the approval dialog, an error. ``--snapshot-update`` writes them again after a change
+panel, the approval dialog (a new file's first lines, an edit's coloured diff), an error. ``--snapshot-update`` writes them again after a change
 to the look (review the SVGs in ``__snapshots__/`` before committing them).
 
 The clocks the screens show (a call's duration, tokens per second) run on a steady fake clock,
@@ -84,6 +84,18 @@ def test_the_approval_dialog(snap_compare, steady: Path, monkeypatch: pytest.Mon
 
     async def run_before(pilot) -> None:
         await typed(pilot, "write it")
+        await wait_pilot(pilot, lambda: isinstance(app.screen, ApprovalScreen), "the dialog")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_the_approval_dialog_shows_an_edits_diff(snap_compare, steady: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    edit = {"tool": "edit_file", "arguments": {"path": "README.md", "old_text": "# Demo", "new_text": "# Demo\n\nA small demo."}}
+    app = app_for(steady, monkeypatch, edit, "edited", approval="ask")
+
+    async def run_before(pilot) -> None:
+        await typed(pilot, "describe it in the README")
         await wait_pilot(pilot, lambda: isinstance(app.screen, ApprovalScreen), "the dialog")
         await pilot.pause()
 

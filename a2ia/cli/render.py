@@ -80,7 +80,11 @@ class PlainRenderer:
                 self._note(f"  ✓ {len(lines)} line{'s' if len(lines) != 1 else ''} ({event.duration_s:.2f} s)")
         elif isinstance(event, ApprovalNeeded):
             where = f" [{event.server}]" if event.server else ""
-            self._note(f"? {event.call.name}{where} {format_arguments(event.call.arguments)} needs approval: {event.reason}")
+            if event.preview is not None:  # a file edit: what it changes, not its raw arguments
+                self._note(f"? {event.call.name}{where} needs approval: {event.reason}\n"
+                           + "\n".join(f"  {line}" for line in event.preview.splitlines()))
+            else:
+                self._note(f"? {event.call.name}{where} {format_arguments(event.call.arguments)} needs approval: {event.reason}")
         elif isinstance(event, ToolProgress):
             total = f"/{event.total:g}" if event.total else ""
             self._note(f"  … {event.progress:g}{total}" + (f" {event.message}" if event.message else ""))

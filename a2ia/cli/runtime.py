@@ -29,6 +29,7 @@ from a2ia.sandbox.policy import make_policy
 from a2ia.sandbox.support import probe
 from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.builtin import make_builtin_server
+from a2ia.tools.edit_preview import edit_preview
 from a2ia.tools.elicitation import Elicit, elicitation_callback
 from a2ia.tools.grounding import ground
 from a2ia.tools.identity import BUILTIN_SERVER
@@ -190,6 +191,7 @@ def _assemble(
         approval=policy,
         grounding=functools.partial(ground, root=workspace.root),
         subfolders=SubfolderContext(workspace.root) if settings.project_trusted else None,
+        preview=functools.partial(edit_preview, workspace),
         approver=approver,
     )
     return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices, sandbox, workspace, context)

@@ -46,6 +46,7 @@ class ApprovalNeeded(Record):
     call: ToolCall
     server: str
     reason: str
+    preview: str | None = None  # what the call would change (a file edit's unified diff), shown instead of its arguments
 
 
 class ToolFinished(Record):

@@ -35,7 +35,7 @@ from a2ia.orchestrator.events import (
 from a2ia.orchestrator.failures import internal_failure, save_notice, turn_failed
 from a2ia.orchestrator.protocols import NativeTools, ToolProtocol
 from a2ia.orchestrator.repetition import RepetitionGuard
-from a2ia.orchestrator.running import Approver, run_calls
+from a2ia.orchestrator.running import Approver, Preview, run_calls
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.registry import ToolRegistry
@@ -80,6 +80,7 @@ class Orchestrator:
         grounding: Callable[[list[ToolSpec]], list[ToolSpec]] | None = None,
         protocol: ToolProtocol | None = None,
         subfolders: SubfolderContext | None = None,
+        preview: Preview | None = None,
     ) -> None:
         """``protocol``: always this tool-calling protocol (an evaluation of one mode), instead
         of the one each session chooses under ``mode``."""
@@ -97,6 +98,7 @@ class Orchestrator:
         self.grounding = grounding  # narrows path arguments to what exists (tools.grounding), per step
         self._fixed_protocol = protocol
         self.subfolders = subfolders  # subfolders' context files, given as the model works there
+        self.preview = preview  # a file edit's diff, shown when the person is asked about it
         self._budget: ContextBudget | None = None  # the client's window: the same for every session
 
     # --- what front ends read and change ------------------------------------------------------------
@@ -285,7 +287,7 @@ class Orchestrator:
                 break
             history.append(frozenset(call_key(c) for c in out.calls))
             results: list[ToolFinished] = []
-            async with aclosing(run_calls(session, out.calls, self.tools, self.approval, self.approver, self.subfolders)) as running:
+            async with aclosing(run_calls(session, out.calls, self.tools, self.approval, self.approver, self.subfolders, self.preview)) as running:
                 async for event in running:
                     yield event
                     if isinstance(event, TurnFailed):

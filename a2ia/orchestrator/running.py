@@ -22,11 +22,13 @@ from a2ia.types import Message, ToolCall, ToolResult, ToolSpec
 
 Approver = Callable[[ApprovalNeeded], Awaitable[Answer]]
 """Asks the person about one call (the front end's dialog or prompt)."""
+Preview = Callable[[str, dict], "str | None"]
+"""What a call of a2ia's own tools would change (``tools/edit_preview.py``), for the person asked."""
 
 
 async def run_calls(
     session: Session, calls: list[ToolCall], tools: ToolRegistry, approval: ApprovalPolicy, approver: Approver | None,
-    subfolders: SubfolderContext | None = None,
+    subfolders: SubfolderContext | None = None, preview: Preview | None = None,
 ) -> AsyncIterator[Event]:
     """Approve, then run one reply's calls concurrently; results go into the session in call order."""
     results: list[ToolResult | None] = [None] * len(calls)
@@ -36,7 +38,8 @@ async def run_calls(
         if verdict.decision == "deny":
             results[index] = ToolResult(call_id=call.id, content=f"not run: {verdict.reason}", is_error=True)
         elif verdict.decision == "ask":
-            request = ApprovalNeeded(call=call, server=spec.server if spec else "", reason=verdict.reason)
+            shown = preview(call.name, call.arguments) if preview is not None and spec is not None and spec.builtin else None
+            request = ApprovalNeeded(call=call, server=spec.server if spec else "", reason=verdict.reason, preview=shown)
             yield request
             if approver is None:
                 # Every call of this reply gets a result, so the history stays well-formed.

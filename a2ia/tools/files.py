@@ -49,7 +49,8 @@ def _existing_file(workspace: Workspace, path: str) -> Path:
     return real
 
 
-def _read_text(real: Path, path: str, limit_bytes: int) -> str:
+def read_text(real: Path, path: str, limit_bytes: int) -> str:
+    """A text file's first ``limit_bytes`` as text; a ``ToolFailure`` for one that cannot be read or is binary."""
     try:
         with real.open("rb") as handle:
             data = handle.read(limit_bytes)
@@ -82,7 +83,7 @@ def read_file(workspace: Workspace, path: str, offset: int = 1, limit: int | Non
         raise ToolFailure("offset is the first line to read, counted from 1")
     real = _existing_file(workspace, path)
     ranged = offset > 1 or limit is not None
-    text = _read_text(real, path, MAX_WRITE_CHARS * 4 if ranged else MAX_READ_CHARS * 4 + 1)
+    text = read_text(real, path, MAX_WRITE_CHARS * 4 if ranged else MAX_READ_CHARS * 4 + 1)
     if ranged:
         lines = text.splitlines(keepends=True)
         if offset > len(lines) and lines:
@@ -115,12 +116,13 @@ def write_file(workspace: Workspace, path: str, content: str) -> str:
     return f"{'overwrote' if existed else 'created'} {workspace.relative(real)} ({len(content.encode())} bytes)"
 
 
-def edit_file(workspace: Workspace, path: str, old_text: str, new_text: str, replace_all: bool = False) -> str:
-    """Replace an exact piece of text; refuses when it is missing or, unless ``replace_all``, ambiguous."""
+def planned_edit(workspace: Workspace, path: str, old_text: str, new_text: str, replace_all: bool = False) -> tuple[Path, str, str, int]:
+    """What ``edit_file`` would do: the file, its text before and after, the places replaced;
+    a ``ToolFailure`` when the text is missing or, unless ``replace_all``, ambiguous."""
     if not old_text:
         raise ToolFailure("old_text is empty; give the exact text to replace (use write_file to create a file)")
     real = _existing_file(workspace, path)
-    text = _read_text(real, path, MAX_WRITE_CHARS * 4)
+    text = read_text(real, path, MAX_WRITE_CHARS * 4)
     count = text.count(old_text)
     if count == 0:
         raise ToolFailure(f"old_text was not found in {path!r}; read the file and copy the exact text, whitespace included")
@@ -129,6 +131,12 @@ def edit_file(workspace: Workspace, path: str, old_text: str, new_text: str, rep
             f"old_text matches {count} places in {path!r}; include more surrounding lines to pick one, or set replace_all"
         )
     updated = text.replace(old_text, new_text) if replace_all else text.replace(old_text, new_text, 1)
+    return real, text, updated, count
+
+
+def edit_file(workspace: Workspace, path: str, old_text: str, new_text: str, replace_all: bool = False) -> str:
+    """Replace an exact piece of text; refuses when it is missing or, unless ``replace_all``, ambiguous."""
+    real, _, updated, count = planned_edit(workspace, path, old_text, new_text, replace_all)
     try:
         real.write_text(updated, encoding="utf-8")
     except OSError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from rich.syntax import Syntax
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -156,7 +157,10 @@ class ApprovalScreen(ModalScreen[Answer]):
         with Vertical(id="approval"):
             yield Label(f"Allow {call.name} [{self.request.server}]?", id="approval-title", markup=False)
             yield Label(f"why it asks: {self.request.reason}", classes="dim", markup=False)
-            yield PlainText(json.dumps(call.arguments, indent=2, ensure_ascii=False), id="approval-args")
+            if self.request.preview is not None:  # a file edit: its diff, coloured
+                yield Static(Syntax(self.request.preview, "diff", theme="ansi_dark", word_wrap=True), id="approval-args")
+            else:
+                yield PlainText(json.dumps(call.arguments, indent=2, ensure_ascii=False), id="approval-args")
             with Horizontal():
                 yield Button("Allow once (y)", id="once", variant="primary")
                 always = "Always for this server (a)" if call.name == SAMPLING else "Always for this tool (a)"
