@@ -92,6 +92,18 @@ async def _add_dir(agent: Agent, settings: Settings, arg: str) -> Outcome:
     )
 
 
+async def _undo(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    count = int(arg) if arg.strip().isdigit() else 1
+    lines = agent.session.state.checkpoints.undo(count)
+    if any(line.startswith(("restored", "removed")) for line in lines):
+        agent.session.state.pending_note = "[a2ia: the person undid file changes: " + "; ".join(lines) + "]"
+    return Outcome("\n".join(lines))
+
+
+async def _changes(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    return Outcome(agent.session.state.checkpoints.listing())
+
+
 async def _init(agent: Agent, settings: Settings, arg: str, ask: Ask | None = None) -> Outcome:
     return Outcome(await init_agents_file(agent, ask))
 
@@ -179,6 +191,8 @@ COMMANDS: dict[str, Command] = {
         Command("/backend", "/backend [NAME]", "the backend in use", _backend),
         Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react, sets="react"),
         Command("/tools", "/tools", "the tools the model is offered", _tools),
+        Command("/changes", "/changes", "what a2ia's file tools changed in this session, by turn", _changes),
+        Command("/undo", "/undo [N]", "put back the file changes of the last turn (or the last N)", _undo),
         Command("/init", "/init", "draft an AGENTS.md for this folder; written once you say yes", _init, asks=True),
         Command("/context", "/context", "what the model is given (system prompt, context files, tools, conversation), in tokens", _context),
         Command("/add-dir", "/add-dir [PATH]", "work in another folder too (file tools, MCP roots)", _add_dir, sets="add_dirs"),

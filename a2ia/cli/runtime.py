@@ -18,12 +18,13 @@ from a2ia.engines.engine import PullCallback, StatusCallback, open_engine
 from a2ia.engines.select import open_client
 from a2ia.errors import ConfigError
 from a2ia.hints import setting
+from a2ia.orchestrator.checkpoints import Checkpoints
 from a2ia.orchestrator.context_files import ContextFile, SubfolderContext, context_block, find_context_files
 from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Approver, Orchestrator
 from a2ia.orchestrator.sampling import Sampler
 from a2ia.orchestrator.session import Session
-from a2ia.orchestrator.store import SessionFile, find_session, read_session
+from a2ia.orchestrator.store import SessionFile, checkpoints_dir, find_session, read_session
 from a2ia.sandbox.base import Sandbox
 from a2ia.sandbox.policy import make_policy
 from a2ia.sandbox.support import probe
@@ -192,6 +193,7 @@ def _assemble(
         grounding=functools.partial(ground, root=workspace.root),
         subfolders=SubfolderContext(workspace.root) if settings.project_trusted else None,
         preview=functools.partial(edit_preview, workspace),
+        locate=workspace.locate,
         approver=approver,
     )
     return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices, sandbox, workspace, context)
@@ -205,6 +207,8 @@ def open_session(settings: Settings, notices: list[Notice]) -> Session:
         notices.extend(Notice(level="warning", text=w) for w in loaded.warnings)
         notices.append(Notice(text=f"resumed session {loaded.header.get('id', path.stem)} ({len(loaded.messages)} messages)"))
         session = Session(id=loaded.header.get("id", path.stem), messages=loaded.messages)
+        session.state.checkpoints = Checkpoints(checkpoints_dir(session.id))  # /undo reaches the turns before it
+        session.state.turn = sum(m.role == "user" for m in loaded.messages)
         try:
             session.file = SessionFile.reopen(path)
         except OSError as exc:
@@ -213,6 +217,7 @@ def open_session(settings: Settings, notices: list[Notice]) -> Session:
     session = Session()
     if settings.save_sessions:
         header = {"backend": settings.backend, "model": settings.model or "default", "workspace": str(settings.workspace)}
+        session.state.checkpoints = Checkpoints(checkpoints_dir(session.id))
         try:
             session.file = SessionFile.create(session.id, header)
         except OSError as exc:

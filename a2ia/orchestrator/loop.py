@@ -35,7 +35,7 @@ from a2ia.orchestrator.events import (
 from a2ia.orchestrator.failures import internal_failure, save_notice, turn_failed
 from a2ia.orchestrator.protocols import NativeTools, ToolProtocol
 from a2ia.orchestrator.repetition import RepetitionGuard
-from a2ia.orchestrator.running import Approver, Preview, run_calls
+from a2ia.orchestrator.running import Approver, Locate, Preview, run_calls
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.registry import ToolRegistry
@@ -81,6 +81,7 @@ class Orchestrator:
         protocol: ToolProtocol | None = None,
         subfolders: SubfolderContext | None = None,
         preview: Preview | None = None,
+        locate: Locate | None = None,
     ) -> None:
         """``protocol``: always this tool-calling protocol (an evaluation of one mode), instead
         of the one each session chooses under ``mode``."""
@@ -99,6 +100,7 @@ class Orchestrator:
         self._fixed_protocol = protocol
         self.subfolders = subfolders  # subfolders' context files, given as the model works there
         self.preview = preview  # a file edit's diff, shown when the person is asked about it
+        self.locate = locate  # where a file tool's path leads: what the checkpoints keep
         self._budget: ContextBudget | None = None  # the client's window: the same for every session
 
     # --- what front ends read and change ------------------------------------------------------------
@@ -153,6 +155,10 @@ class Orchestrator:
             text, notices = user_text, [Notice(level="warning", text="the resources this message names could not be attached")]
         for notice in notices:
             yield notice
+        state = session.state
+        state.turn += 1
+        if state.pending_note:
+            text, state.pending_note = f"{state.pending_note}\n\n{text}", ""
         session.append(Message.user(text))
         try:
             async with aclosing(self._steps(session)) as steps:
@@ -287,7 +293,7 @@ class Orchestrator:
                 break
             history.append(frozenset(call_key(c) for c in out.calls))
             results: list[ToolFinished] = []
-            async with aclosing(run_calls(session, out.calls, self.tools, self.approval, self.approver, self.subfolders, self.preview)) as running:
+            async with aclosing(run_calls(session, out.calls, self.tools, self.approval, self.approver, self.subfolders, self.preview, self.locate)) as running:
                 async for event in running:
                     yield event
                     if isinstance(event, TurnFailed):

@@ -8,11 +8,14 @@ go into the session's own grants (``SessionState.grants``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
+from pathlib import Path
 
 from a2ia.errors import ApprovalDenied
 from a2ia.orchestrator.calls import check_call, run_concurrently
+from a2ia.orchestrator.checkpoints import EDITS
 from a2ia.orchestrator.context_files import SubfolderContext
 from a2ia.orchestrator.events import ApprovalNeeded, Event, ToolFinished, ToolProgress, ToolStarted
 from a2ia.orchestrator.session import Session
@@ -22,13 +25,15 @@ from a2ia.types import Message, ToolCall, ToolResult, ToolSpec
 
 Approver = Callable[[ApprovalNeeded], Awaitable[Answer]]
 """Asks the person about one call (the front end's dialog or prompt)."""
+Locate = Callable[[object], "Path | None"]
+"""The real path a file tool's ``path`` argument names in the workspace (``None``: none), for checkpoints."""
 Preview = Callable[[str, dict], "str | None"]
 """What a call of a2ia's own tools would change (``tools/edit_preview.py``), for the person asked."""
 
 
 async def run_calls(
     session: Session, calls: list[ToolCall], tools: ToolRegistry, approval: ApprovalPolicy, approver: Approver | None,
-    subfolders: SubfolderContext | None = None, preview: Preview | None = None,
+    subfolders: SubfolderContext | None = None, preview: Preview | None = None, locate: Locate | None = None,
 ) -> AsyncIterator[Event]:
     """Approve, then run one reply's calls concurrently; results go into the session in call order."""
     results: list[ToolResult | None] = [None] * len(calls)
@@ -64,7 +69,19 @@ async def run_calls(
 
     async def run_one(call: ToolCall, progress=None) -> ToolResult:
         spec = spec_of[id(call)]
+        builtin = spec is not None and spec.builtin
+        target = locate(call.arguments.get("path")) if builtin and locate is not None and call.name in EDITS else None
+        checkpoints = session.state.checkpoints
+        try:
+            kept = checkpoints.before(target) if target is not None else None
+        except OSError:  # nothing could be kept (a full disk): the edit goes on, without an undo
+            target = kept = None
         result = await call_tool(tools, call, progress, spec)
+        if target is not None:
+            with contextlib.suppress(OSError):
+                checkpoints.record(session.state.turn, call.name, target, kept)
+        elif builtin and call.name == "run_shell":
+            session.state.checkpoints.note_shell(session.state.turn, str(call.arguments.get("command", "")))
         if subfolders is not None and spec is not None and spec.builtin and not result.is_error:
             if (note := subfolders.note(call.arguments.get("path"), session.state.context_given)) is not None:
                 return result.model_copy(update={"content": f"{result.content}\n\n{note}"})

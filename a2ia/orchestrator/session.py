@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from a2ia.orchestrator.budget import BudgetNotices
+from a2ia.orchestrator.checkpoints import Checkpoints
 from a2ia.orchestrator.store import SessionFile, drop_partial_line, new_session_id
 from a2ia.tools.approval import Grants
 from a2ia.tools.resources import Mention
@@ -37,6 +38,9 @@ class SessionState:
     budget: BudgetNotices = field(default_factory=BudgetNotices)
     attached: dict[Mention, int] = field(default_factory=dict)  # resources followed → changes already given
     context_given: set[Path] = field(default_factory=set)  # subfolders' context files the model has had
+    turn: int = 0  # the person's turns so far (checkpoints are kept per turn)
+    checkpoints: Checkpoints = field(default_factory=Checkpoints)  # what a2ia's file tools changed (/undo)
+    pending_note: str = ""  # said to the model with the next message (what /undo put back)
 
 
 @dataclass

@@ -35,6 +35,11 @@ def sessions_dir() -> Path:
     return base / "sessions"
 
 
+def checkpoints_dir(session_id: str) -> Path:
+    """Where a session keeps what a2ia's file tools changed (``checkpoints.py``), beside its file."""
+    return sessions_dir() / f"{session_id}.checkpoints"
+
+
 def new_session_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
 

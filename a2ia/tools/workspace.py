@@ -62,6 +62,15 @@ class Workspace:
             )
         return real
 
+    def locate(self, path: object) -> Path | None:
+        """The real path ``path`` names inside the workspace, or ``None`` (not a path, or outside)."""
+        if not isinstance(path, str):
+            return None
+        try:
+            return self.resolve(path)
+        except (OutsideWorkspace, OSError):
+            return None
+
     def relative(self, path: Path) -> str:
         """How to show a path to the model: relative to the root (``.`` for the root), whole in an
         added folder."""
