@@ -35,7 +35,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 Backend = Literal[BACKEND_CHOICES]  # type: ignore[valid-type]  # a2ia.backends declares them
-Approval = Literal["ask", "auto", "auto-edit", "yolo"]
+Approval = Literal["ask", "auto", "auto-edit", "yolo", "plan"]
 SandboxMode = Literal["workspace-write", "read-only", "off"]
 SandboxBackend = Literal["auto", "bwrap", "landlock"]
 Patterns = Annotated[tuple[str, ...], NoDecode]

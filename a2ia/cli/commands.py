@@ -27,6 +27,7 @@ class Outcome:
     text: str = ""
     quit: bool = False
     turn: str | None = None  # run as the person's turn (an MCP prompt's last message of theirs)
+    typed: bool = False  # the turn is the person's own words (its @server:uri mentions attach)
 
 
 Handler = Callable[[Agent, Settings, str], Awaitable[Outcome]]
@@ -90,6 +91,20 @@ async def _add_dir(agent: Agent, settings: Settings, arg: str) -> Outcome:
         + (f" ({', '.join(told)} told it changed)" if told else "")
         + "\nsandboxed commands still write only where they could; to let them write there, start with --add-dir"
     )
+
+
+async def _plan(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    agent.orchestrator.approval.set_mode("plan")
+    text = "plan mode: only read-only tools; the model answers with a plan; /go carries it out"
+    return Outcome(text, turn=arg.strip() or None, typed=True)
+
+
+async def _go(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    policy = agent.orchestrator.approval
+    if policy.mode != "plan":
+        return Outcome("not in plan mode (/plan starts it)")
+    mode = policy.leave_plan()
+    return Outcome(f"approval mode: {mode}; carrying out the plan", turn=arg.strip() or GO_TURN, typed=bool(arg.strip()))
 
 
 async def _undo(agent: Agent, settings: Settings, arg: str) -> Outcome:
@@ -191,13 +206,15 @@ COMMANDS: dict[str, Command] = {
         Command("/backend", "/backend [NAME]", "the backend in use", _backend),
         Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react, sets="react"),
         Command("/tools", "/tools", "the tools the model is offered", _tools),
+        Command("/plan", "/plan [REQUEST]", "plan mode: read-only tools, the model answers with a plan", _plan, sets="approval"),
+        Command("/go", "/go", "leave plan mode and carry out the plan", _go),
         Command("/changes", "/changes", "what a2ia's file tools changed in this session, by turn", _changes),
         Command("/undo", "/undo [N]", "put back the file changes of the last turn (or the last N)", _undo),
         Command("/init", "/init", "draft an AGENTS.md for this folder; written once you say yes", _init, asks=True),
         Command("/context", "/context", "what the model is given (system prompt, context files, tools, conversation), in tokens", _context),
         Command("/add-dir", "/add-dir [PATH]", "work in another folder too (file tools, MCP roots)", _add_dir, sets="add_dirs"),
         Command("/resources", "/resources", "the MCP servers' resources (attach with @server:uri)", _resources),
-        Command("/approval", "/approval [ask|auto|auto-edit|yolo]", "show or set the approval mode", _approval, sets="approval"),
+        Command("/approval", "/approval [ask|auto|auto-edit|yolo|plan]", "show or set the approval mode", _approval, sets="approval"),
         Command("/clear", "/clear", "start a new session", _clear),
         Command("/save", "/save", "where this session is saved", _save),
         Command("/sessions", "/sessions", "the saved sessions", _sessions),
@@ -208,6 +225,7 @@ COMMANDS: dict[str, Command] = {
 COMMANDS["/exit"] = COMMANDS["/quit"]
 
 
+GO_TURN = "Carry out the plan above, step by step."
 Ask = Callable[[str], Awaitable["str | None"]]
 """Asks the person for one value on their terminal (``None``: they cancelled)."""
 

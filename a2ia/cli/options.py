@@ -46,10 +46,11 @@ SETTING_OPTIONS: list[Callable[[Any], Any]] = [
         "or server cannot do tools. Env: A2IA_REACT=1.",
     ),
     click.option(
-        "--approval", type=click.Choice(["ask", "auto", "auto-edit", "yolo"]),
+        "--approval", type=click.Choice(["ask", "auto", "auto-edit", "yolo", "plan"]),
         help="auto (default where the sandbox works): file edits and sandboxed shell commands run, the rest asks; "
         "ask (default elsewhere): tools that can change things ask first; auto-edit: file edits run, shell and "
-        "other tools ask; yolo: nothing asks. Env: A2IA_APPROVAL.",
+        "other tools ask; yolo: nothing asks; plan: only read-only tools, the model answers with a plan (/go "
+        "carries it out). Env: A2IA_APPROVAL.",
     ),
     click.option("--yolo", is_flag=True, default=None, help="Same as --approval yolo."),
     click.option(

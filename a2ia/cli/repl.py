@@ -136,7 +136,7 @@ async def run_repl(settings: Settings, question: TrustQuestion | None = None) ->
                     return 0
                 if outcome.turn is None:
                     continue
-                await _turn(agent, outcome.turn, renderer, typed=False)
+                await _turn(agent, outcome.turn, renderer, typed=outcome.typed)
                 continue
             await _turn(agent, line, renderer)
 

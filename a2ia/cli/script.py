@@ -85,7 +85,7 @@ async def run_turns(settings: Settings, turns: list[str], *, echo: bool, output:
                     break
                 if outcome.turn is None:
                     continue
-                turn, typed = outcome.turn, False
+                turn, typed = outcome.turn, outcome.typed
             failure = None
             async for event in agent.orchestrator.run(agent.session, turn, typed=typed):
                 renderer.render(event)

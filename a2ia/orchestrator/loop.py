@@ -51,6 +51,11 @@ DEFAULT_SYSTEM_PROMPT = (
 
 
 MAX_FAILING_STEPS = 3
+PLAN_INSTRUCTION = (
+    "You are in plan mode: look at what you need with the read-only tools, change nothing, and answer "
+    "with a numbered plan of the changes you would make (files, what in them, how to check). The person "
+    "reads it and says /go to have you carry it out."
+)
 
 
 @dataclass
@@ -139,8 +144,11 @@ class Orchestrator:
         return await choose_protocol(self.client, self._mode)
 
     def _request(self, session: Session) -> list[Message]:
-        if self.system_prompt and not (session.messages and session.messages[0].role == "system"):
-            return [Message.system(self.system_prompt), *session.messages]
+        prompt = self.system_prompt
+        if self.approval.mode == "plan":
+            prompt = f"{prompt}\n\n{PLAN_INSTRUCTION}" if prompt else PLAN_INSTRUCTION
+        if prompt and not (session.messages and session.messages[0].role == "system"):
+            return [Message.system(prompt), *session.messages]
         return list(session.messages)
 
     async def run(self, session: Session, user_text: str, *, typed: bool = True) -> AsyncIterator[Event]:
@@ -187,6 +195,8 @@ class Orchestrator:
     def _offered(self, session: Session, specs: list[ToolSpec]) -> tuple[list[ToolSpec], list[str]]:
         """The tools offered to the model, and those held back: with nobody to approve (a script),
         a tool that could only run after a person's yes is not offered at all."""
+        if self.approval.mode == "plan":  # planning looks, it does not change: read-only tools only
+            specs = [s for s in specs if s.annotations.read_only]
         if self.approver is not None:
             return specs, []
         offered = [s for s in specs if self.approval.may_run_unasked(s, session.state.grants)]

@@ -41,10 +41,11 @@ from a2ia.errors import ConfigError
 from a2ia.hints import setting
 from a2ia.types import ToolCall, ToolSpec
 
-ApprovalMode = Literal["ask", "auto", "auto-edit", "yolo"]
+ApprovalMode = Literal["ask", "auto", "auto-edit", "yolo", "plan"]
 Decision = Literal["allow", "deny", "ask"]
 Answer = Literal["once", "always", "deny"]
-APPROVAL_MODES: tuple[str, ...] = ("ask", "auto", "auto-edit", "yolo")
+APPROVAL_MODES: tuple[str, ...] = ("ask", "auto", "auto-edit", "yolo", "plan")
+PLAN_REFUSAL = "plan mode: only read-only tools run; the person says /go to carry out the plan"
 BUILTIN_EDIT_TOOLS = frozenset({"write_file", "edit_file"})
 SHELL_TOOL = "run_shell"
 SHELL_OPERATORS = re.compile(r"[;&|`<>\n\r]|\$\(")
@@ -90,11 +91,21 @@ class ApprovalPolicy:
     deny: Sequence[str] = ()
     sandboxed: bool = False  # run_shell's commands run in the kernel sandbox (a2ia.sandbox)
 
+    before_plan: str | None = None  # the mode /plan left, which /go goes back to
+
     def set_mode(self, mode: str) -> None:
         """``/approval MODE``: the mode for every session from now on (a ``ConfigError`` if unknown)."""
         if mode not in APPROVAL_MODES:
             raise ConfigError(f"unknown approval mode {mode!r}", hint=f"the modes are: {', '.join(APPROVAL_MODES)}")
+        if mode == "plan" and self.mode != "plan":
+            self.before_plan = self.mode
         self.mode = mode  # type: ignore[assignment]
+
+    def leave_plan(self) -> str:
+        """``/go``: back to the mode before plan mode (``ask`` when a2ia started in it); that mode."""
+        self.mode = self.before_plan if self.before_plan not in (None, "plan") else "ask"  # type: ignore[assignment]
+        self.before_plan = None
+        return self.mode
 
     def _is_shell(self, spec: ToolSpec) -> bool:
         return spec.builtin and self._names(spec)[0] == SHELL_TOOL
@@ -136,6 +147,8 @@ class ApprovalPolicy:
             return Verdict("allow", "unknown tools are answered by the registry, not run")
         if rule := self._deny_rule(spec, call):
             return Verdict("deny", f"the deny rule {rule!r} matches {spec.name}")
+        if self.mode == "plan" and not spec.annotations.read_only:
+            return Verdict("deny", PLAN_REFUSAL)
         outside = self._is_shell(spec) and call.arguments.get("sandbox") is False
         if outside and self.mode != "yolo":
             return Verdict("ask", "it asks to run outside the sandbox: it could change anything you can change")

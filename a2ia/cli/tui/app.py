@@ -157,7 +157,7 @@ class A2iaApp(App[int]):
         if outcome.quit:
             await self.shutdown()
         elif outcome.turn is not None:
-            self.run_turn(outcome.turn, typed=False)
+            self.run_turn(outcome.turn, typed=outcome.typed)
 
     def resource_changed(self, server: str, uri: str) -> None:
         """A subscribed resource changed: said at once; the model gets it with the next message."""
