@@ -46,8 +46,13 @@ def project_folders(folder: Path) -> list[Path]:
 
 def project_files(folder: Path) -> dict[str, Path]:
     """Every project file ``folder`` may have, by the name trust records: ``.a2ia/``'s by their
-    name, context files by their path from the folder (``../AGENTS.md`` for one above it)."""
+    path in it (``config.toml``, ``commands/review.md``), context files by their path from the
+    folder (``../AGENTS.md`` for one above it)."""
     files = {name: project_file(folder, name) for name in PROJECT_FILES}
+    commands = folder / PROJECT_DIR / "commands"
+    if commands.is_dir():  # custom commands (cli/custom_commands.py), one file each
+        for path in sorted(p for p in commands.rglob("*") if p.suffix in (".md", ".toml") and p.is_file()):
+            files[path.relative_to(folder / PROJECT_DIR).as_posix()] = path
     for parent in project_folders(folder):
         for name in CONTEXT_NAMES:
             files[os.path.relpath(parent / name, folder)] = parent / name
@@ -56,4 +61,4 @@ def project_files(folder: Path) -> dict[str, Path]:
 
 def shown_name(name: str) -> str:
     """A project file's name as a person reads it, from the folder."""
-    return f"{PROJECT_DIR}/{name}" if name in PROJECT_FILES else name
+    return name if name in CONTEXT_NAMES or name.startswith("..") else f"{PROJECT_DIR}/{name}"

@@ -46,6 +46,7 @@ class Command:
 async def _help(agent: Agent, settings: Settings, arg: str) -> Outcome:
     rows = [(c.usage, c.help) for c in dict.fromkeys(COMMANDS.values())]  # /exit is /quit: shown once
     rows += [(p.usage, p.description or f"a prompt of the MCP server {p.server}") for p in agent.tools.prompts()]
+    rows += [(c.usage, c.description or f"{OWNER[c.scope]} command ({c.source})") for c in agent.commands.values()]
     width = max(len(usage) for usage, _ in rows)
     return Outcome("\n".join(f"{usage.ljust(width)}  {text}" for usage, text in rows))
 
@@ -226,6 +227,7 @@ COMMANDS["/exit"] = COMMANDS["/quit"]
 
 
 GO_TURN = "Carry out the plan above, step by step."
+OWNER = {"user": "your", "project": "the project's"}
 Ask = Callable[[str], Awaitable["str | None"]]
 """Asks the person for one value on their terminal (``None``: they cancelled)."""
 
@@ -241,6 +243,9 @@ async def run_command(line: str, agent: Agent, settings: Settings, ask: Ask | No
     prompt = agent.tools.prompt(name)
     if prompt is not None:
         return await _run_prompt(agent, prompt, arg, ask)
+    custom = agent.commands.get(name)
+    if custom is not None:
+        return Outcome(turn=custom.expand(arg.strip()), typed=True)
     return Outcome(f"unknown command {name}; /help lists them")
 
 

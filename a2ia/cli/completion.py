@@ -12,9 +12,10 @@ MAX_SHOWN = 100
 
 
 def command_names(agent: Agent | None) -> list[str]:
-    """The table's commands and the connected servers' prompts."""
+    """The table's commands, the connected servers' prompts, and the custom commands."""
     prompts = [p.command for p in agent.tools.prompts()] if agent is not None else []
-    return sorted([*COMMANDS, *prompts])
+    custom = list(getattr(agent, "commands", {})) if agent is not None else []
+    return sorted({*COMMANDS, *prompts, *custom})
 
 
 def completes(text: str) -> bool:

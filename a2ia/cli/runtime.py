@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from a2ia.cli.custom_commands import CustomCommand, load_commands
 from a2ia.client.base import LLMClient
 from a2ia.config import Settings
 from a2ia.engines.engine import PullCallback, StatusCallback, open_engine
@@ -55,6 +56,7 @@ class Agent:
     sandbox: Sandbox | None = None
     workspace: Workspace | None = None  # its folders: /add-dir adds one
     context: list[ContextFile] = field(default_factory=list)  # the context files in the system prompt
+    commands: dict[str, CustomCommand] = field(default_factory=dict)  # custom commands, by name
 
     @property
     def sandbox_label(self) -> str:
@@ -177,7 +179,10 @@ def _assemble(
     sandbox: Sandbox | None,
 ) -> Agent:
     context, said = find_context_files(workspace.root, project=settings.project_trusted)
-    notices += [Notice(level="warning", text=text) for text in said]
+    from a2ia.cli.commands import COMMANDS  # the table imports this module: the names, once it is loaded
+
+    commands, said_too = load_commands(workspace.root, settings.project_trusted, set(COMMANDS))
+    notices += [Notice(level="warning", text=text) for text in [*said, *said_too]]
     policy = ApprovalPolicy(
         mode=approval_mode(settings, sandbox), allow=settings.allow_tools, deny=settings.deny_tools, sandboxed=sandbox is not None
     )
@@ -196,7 +201,8 @@ def _assemble(
         locate=workspace.locate,
         approver=approver,
     )
-    return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices, sandbox, workspace, context)
+    return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices, sandbox, workspace, context,
+                 commands)
 
 
 def open_session(settings: Settings, notices: list[Notice]) -> Session:

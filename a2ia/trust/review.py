@@ -126,6 +126,10 @@ def _context_lines(folder: Path) -> list[ReviewLine]:
     for name, path in project_files(folder).items():
         if name in PROJECT_FILES or not path.exists():
             continue
+        if name.startswith("commands/"):
+            command = "/" + ":".join(Path(name).relative_to("commands").with_suffix("").parts)
+            lines.append(ReviewLine(f"command {command} ({shown_name(name)}): a prompt you run by typing it"))
+            continue
         try:
             count = len(path.read_text(encoding="utf-8").splitlines())
         except (OSError, UnicodeDecodeError) as exc:
