@@ -14,7 +14,8 @@ import pytest
 
 from a2ia.client.scripted import ScriptedClient
 from a2ia.orchestrator.events import ToolFinished
-from a2ia.orchestrator.loop import PLAN_INSTRUCTION, Orchestrator
+from a2ia.orchestrator.loop import Orchestrator
+from a2ia.orchestrator.request import PLAN_INSTRUCTION
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import ApprovalPolicy
 from a2ia.types import ToolCall

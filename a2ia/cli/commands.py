@@ -94,6 +94,10 @@ async def _add_dir(agent: Agent, settings: Settings, arg: str) -> Outcome:
     )
 
 
+async def _compact(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    return Outcome((await agent.orchestrator.compact(agent.session, arg.strip())).text)
+
+
 async def _plan(agent: Agent, settings: Settings, arg: str) -> Outcome:
     agent.orchestrator.approval.set_mode("plan")
     text = "plan mode: only read-only tools; the model answers with a plan; /go carries it out"
@@ -207,6 +211,7 @@ COMMANDS: dict[str, Command] = {
         Command("/backend", "/backend [NAME]", "the backend in use", _backend),
         Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react, sets="react"),
         Command("/tools", "/tools", "the tools the model is offered", _tools),
+        Command("/compact", "/compact [FOCUS]", "summarise the earlier turns now (the last ones are kept)", _compact),
         Command("/plan", "/plan [REQUEST]", "plan mode: read-only tools, the model answers with a plan", _plan, sets="approval"),
         Command("/go", "/go", "leave plan mode and carry out the plan", _go),
         Command("/changes", "/changes", "what a2ia's file tools changed in this session, by turn", _changes),

@@ -20,6 +20,7 @@ from a2ia.engines.select import open_client
 from a2ia.errors import ConfigError
 from a2ia.hints import setting
 from a2ia.orchestrator.checkpoints import Checkpoints
+from a2ia.orchestrator.compaction import Summary
 from a2ia.orchestrator.context_files import ContextFile, SubfolderContext, context_block, find_context_files
 from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.loop import DEFAULT_SYSTEM_PROMPT, Approver, Orchestrator
@@ -215,6 +216,8 @@ def open_session(settings: Settings, notices: list[Notice]) -> Session:
         session = Session(id=loaded.header.get("id", path.stem), messages=loaded.messages)
         session.state.checkpoints = Checkpoints(checkpoints_dir(session.id))  # /undo reaches the turns before it
         session.state.turn = sum(m.role == "user" for m in loaded.messages)
+        if loaded.summary is not None:  # the conversation goes on from its last compaction
+            session.state.summary = Summary(loaded.summary[1], loaded.summary[0])
         try:
             session.file = SessionFile.reopen(path)
         except OSError as exc:

@@ -23,6 +23,7 @@ from a2ia.orchestrator.attachments import attach_resources
 from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.calls import call_key, find_repeat
 from a2ia.orchestrator.choosing import Mode, budget_for, choose_protocol, react_for
+from a2ia.orchestrator.compaction import compact, needs_compaction
 from a2ia.orchestrator.context_files import SubfolderContext
 from a2ia.orchestrator.endings import EMPTY_REPLY, Stop, answer_now, stop_for_errors, stop_for_repeat, stop_for_steps
 from a2ia.orchestrator.events import (
@@ -35,6 +36,7 @@ from a2ia.orchestrator.events import (
 from a2ia.orchestrator.failures import internal_failure, save_notice, turn_failed
 from a2ia.orchestrator.protocols import NativeTools, ToolProtocol
 from a2ia.orchestrator.repetition import RepetitionGuard
+from a2ia.orchestrator.request import request_messages
 from a2ia.orchestrator.running import Approver, Locate, Preview, run_calls
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import ApprovalPolicy
@@ -51,11 +53,6 @@ DEFAULT_SYSTEM_PROMPT = (
 
 
 MAX_FAILING_STEPS = 3
-PLAN_INSTRUCTION = (
-    "You are in plan mode: look at what you need with the read-only tools, change nothing, and answer "
-    "with a numbered plan of the changes you would make (files, what in them, how to check). The person "
-    "reads it and says /go to have you carry it out."
-)
 
 
 @dataclass
@@ -144,12 +141,27 @@ class Orchestrator:
         return await choose_protocol(self.client, self._mode)
 
     def _request(self, session: Session) -> list[Message]:
-        prompt = self.system_prompt
-        if self.approval.mode == "plan":
-            prompt = f"{prompt}\n\n{PLAN_INSTRUCTION}" if prompt else PLAN_INSTRUCTION
-        if prompt and not (session.messages and session.messages[0].role == "system"):
-            return [Message.system(prompt), *session.messages]
-        return list(session.messages)
+        return request_messages(session, self.system_prompt, plan=self.approval.mode == "plan")
+
+    async def compact(self, session: Session, focus: str = "") -> Notice:
+        """``/compact [focus]``: summarise the earlier turns now."""
+        for notice in await self._budget_for_client():
+            del notice  # said again by the next turn
+        assert self._budget is not None
+        summary, notice = await compact(self.client, self._budget, session.messages, session.state.summary, focus)
+        if summary is not None:
+            session.pin_summary(summary)
+        return notice
+
+    async def _compact_if_full(self, session: Session, specs: list[ToolSpec]) -> Notice | None:
+        assert self._budget is not None
+        if not needs_compaction(self._budget, self._request(session), self._budget.spec_tokens(specs)):
+            return None
+        summary, notice = await compact(self.client, self._budget, session.messages, session.state.summary)
+        if summary is not None:
+            session.pin_summary(summary)
+            return notice
+        return notice if notice.level == "warning" else None
 
     async def run(self, session: Session, user_text: str, *, typed: bool = True) -> AsyncIterator[Event]:
         """One user turn. Ends with exactly one ``TurnDone`` or ``TurnFailed``.
@@ -263,6 +275,8 @@ class Orchestrator:
         if held_back and not state.told_held_back:
             state.told_held_back = True
             yield Notice(text=self.approval.held_back_notice(held_back))
+        if (compacted := await self._compact_if_full(session, specs)) is not None:
+            yield compacted
         history: list[frozenset[tuple[str, str]]] = []  # each step's calls, for find_repeat
         failing_steps = 0  # steps in a row whose every call failed
         stop: Stop | None = None

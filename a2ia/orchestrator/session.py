@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from a2ia.orchestrator.budget import BudgetNotices
 from a2ia.orchestrator.checkpoints import Checkpoints
+from a2ia.orchestrator.compaction import Summary
 from a2ia.orchestrator.store import SessionFile, drop_partial_line, new_session_id
 from a2ia.tools.approval import Grants
 from a2ia.tools.resources import Mention
@@ -41,6 +42,7 @@ class SessionState:
     turn: int = 0  # the person's turns so far (checkpoints are kept per turn)
     checkpoints: Checkpoints = field(default_factory=Checkpoints)  # what a2ia's file tools changed (/undo)
     pending_note: str = ""  # said to the model with the next message (what /undo put back)
+    summary: Summary | None = None  # the earlier turns, summarised (compaction.py); sent instead of them
 
 
 @dataclass
@@ -54,10 +56,18 @@ class Session:
 
     def append(self, message: Message) -> None:
         self.messages.append(message)
+        self._save(lambda file: file.append(message))
+
+    def pin_summary(self, summary: Summary) -> None:
+        """From now on the summary stands for the messages it covers (they stay in the session)."""
+        self.state.summary = summary
+        self._save(lambda file: file.append_summary(summary.upto, summary.text))
+
+    def _save(self, write) -> None:
         if self.file is None:
             return
         try:
-            self.file.append(message)
+            write(self.file)
         except OSError as exc:
             self.save_error = f"{self.file.path}: {exc.strerror or exc}"
             self.file.close()

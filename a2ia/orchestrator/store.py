@@ -2,7 +2,8 @@
 
 Line 1 is a header (``{"type": "session", "id", "created", "backend", "model", "workspace"}``);
 every later line is one complete message (``{"type": "message", "message": {...}}``), written
-and flushed when the message is complete. A crash loses at most the reply in flight. A
+and flushed when the message is complete, or a compaction (``{"type": "summary", "upto": N,
+"text": ...}``: from there on the summary stands for the first N messages). A crash loses at most the reply in flight. A
 damaged line (a crash mid-write, a hand edit) is skipped with a warning when the file is
 read back, never fatal.
 """
@@ -61,6 +62,7 @@ class LoadedSession:
     header: dict[str, Any]
     messages: list[Message]
     warnings: list[str] = field(default_factory=list)
+    summary: tuple[int, str] | None = None  # the last compaction: (messages it covers, its text)
 
 
 def drop_partial_line(path: Path) -> None:
@@ -112,6 +114,10 @@ class SessionFile:
         # server's JSON can carry ("\\ud800"); json.dumps below writes it as that escape.
         self._write({"type": "message", "message": message.model_dump()})
 
+    def append_summary(self, upto: int, text: str) -> None:
+        """A compaction: the summary that stands for the first ``upto`` messages from now on."""
+        self._write({"type": "summary", "upto": upto, "text": text})
+
     def _write(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False)
         if not line.isascii():
@@ -135,6 +141,7 @@ def read_session(path: Path) -> LoadedSession:
     header: dict[str, Any] = {}
     messages: list[Message] = []
     warnings: list[str] = []
+    summary: tuple[int, str] | None = None
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
@@ -145,6 +152,11 @@ def read_session(path: Path) -> LoadedSession:
                     header = record
                 elif record.get("type") == "message":
                     messages.append(Message.model_validate(record["message"]))
+                elif record.get("type") == "summary":
+                    upto, text = record["upto"], record["text"]
+                    if not isinstance(upto, int) or not isinstance(text, str) or not 0 <= upto <= len(messages):
+                        raise ValueError("a summary that does not fit the messages before it")
+                    summary = (upto, text)
                 else:
                     raise ValueError(f"unknown record type {record.get('type')!r}")
             except (ValueError, KeyError, ValidationError) as exc:  # JSONTextError and UnicodeDecodeError are ValueErrors
@@ -157,7 +169,7 @@ def read_session(path: Path) -> LoadedSession:
         if key in header and not isinstance(header[key], str):
             warnings.append(f"{path.name}: the header's {key!r} is not a string; left out")
             del header[key]
-    return LoadedSession(header, messages, warnings)
+    return LoadedSession(header, messages, warnings, summary)
 
 
 def _session_files(folder: Path) -> Iterator[Path]:
