@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from a2ia.backends import BACKEND_CHOICES, PREFIXES
 from a2ia.cli.context_cmd import context_report
+from a2ia.cli.engine_holder import open_held
 from a2ia.cli.init_cmd import init_agents_file
 from a2ia.cli.runtime import Agent, open_session, system_prompt
 from a2ia.config import Settings
-from a2ia.errors import ConfigError, ServerRequestFailed
+from a2ia.errors import A2iaError, ConfigError, ServerRequestFailed
 from a2ia.orchestrator.events import Notice
 from a2ia.orchestrator.store import list_sessions
 from a2ia.tools.approval import APPROVAL_MODES
@@ -133,20 +135,48 @@ async def _context(agent: Agent, settings: Settings, arg: str) -> Outcome:
 
 
 async def _model(agent: Agent, settings: Settings, arg: str) -> Outcome:
+    if arg.strip():
+        return Outcome(await switch_engine(agent, {"model": arg.strip()}))
     caps = await agent.client.capabilities()
     window = f"{caps.context_length:,} tokens" if caps.context_length else "unknown"
     native = ("yes" + (f", {caps.tool_format} syntax" if caps.tool_format else "")) if caps.native_tools else "no"
-    text = f"model {caps.model_id} (context {window}; native tools {native})"
-    if arg:
-        text += f"\nto switch, start again with --model {arg}"
-    return Outcome(text)
+    return Outcome(f"model {caps.model_id} (context {window}; native tools {native}); /model NAME switches")
 
 
 async def _backend(agent: Agent, settings: Settings, arg: str) -> Outcome:
-    text = f"backend {settings.backend} ({type(agent.client).__name__})"
-    if arg:
-        text += f"\nto switch, start again with --backend {arg}"
-    return Outcome(text)
+    if arg.strip():
+        return Outcome(await switch_engine(agent, {"backend": arg.strip(), "model": None}))
+    return Outcome(f"backend {agent.settings.backend} ({type(agent.client).__name__}); /backend NAME switches")
+
+
+async def switch_engine(agent: Agent, change: dict) -> str:
+    """Open the engine ``change`` asks for beside the one in use; move the session to it once it
+    is ready (the conversation carried over, the context budget and tool calling chosen again),
+    then close the old one. A switch that fails leaves the old engine in use."""
+    if agent.engines is None or agent.engine is None:
+        return "this session cannot switch engines; start again with the model or backend you want"
+    backend = change.get("backend", agent.settings.backend)
+    model = change.get("model")
+    if backend not in BACKEND_CHOICES:
+        return f"unknown backend {backend!r}; the backends are: {', '.join(BACKEND_CHOICES)}"
+    if model and ((":" in model and model.split(":", 1)[0] in PREFIXES) or model.endswith(".gguf")):
+        backend = "auto"  # a prefixed name (ollama:NAME, gguf:PATH) picks its engine
+    wanted = agent.settings.model_copy(update={"backend": backend, "model": model})
+    try:
+        holder = await open_held(agent.engines, wanted, agent.report, check=True)
+    except A2iaError as exc:
+        return f"could not switch: {exc.message}\nstill using {agent.settings.backend} / {agent.settings.model or 'its default model'}"
+    old, agent.engine = agent.engine, holder
+    assert holder.client is not None
+    agent.client = agent.orchestrator.client = holder.client
+    for sampler in agent.samplers:
+        sampler.client = holder.client
+    agent.settings = holder.settings
+    agent.orchestrator.engine_changed(agent.session)
+    old.close()
+    caps = await holder.client.capabilities()
+    window = f"{caps.context_length:,}-token context" if caps.context_length else "context length unknown"
+    return f"now using {holder.settings.backend} / {caps.model_id} ({window}); the conversation goes on"
 
 
 async def _react(agent: Agent, settings: Settings, arg: str) -> Outcome:
@@ -207,8 +237,8 @@ COMMANDS: dict[str, Command] = {
     c.name: c
     for c in (
         Command("/help", "/help", "these commands", _help),
-        Command("/model", "/model [NAME]", "the model in use", _model),
-        Command("/backend", "/backend [NAME]", "the backend in use", _backend),
+        Command("/model", "/model [NAME]", "the model in use, or switch to NAME (the conversation goes on)", _model),
+        Command("/backend", "/backend [NAME]", "the backend in use, or switch to NAME", _backend),
         Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react, sets="react"),
         Command("/tools", "/tools", "the tools the model is offered", _tools),
         Command("/compact", "/compact [FOCUS]", "summarise the earlier turns now (the last ones are kept)", _compact),

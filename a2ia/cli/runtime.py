@@ -12,11 +12,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+import anyio.abc
+
 from a2ia.cli.custom_commands import CustomCommand, load_commands
+from a2ia.cli.engine_holder import EngineHolder, open_held
 from a2ia.client.base import LLMClient
 from a2ia.config import Settings
-from a2ia.engines.engine import PullCallback, StatusCallback, open_engine
-from a2ia.engines.select import open_client
+from a2ia.engines.engine import PullCallback, StatusCallback
 from a2ia.errors import ConfigError
 from a2ia.hints import setting
 from a2ia.orchestrator.checkpoints import Checkpoints
@@ -58,6 +61,10 @@ class Agent:
     workspace: Workspace | None = None  # its folders: /add-dir adds one
     context: list[ContextFile] = field(default_factory=list)  # the context files in the system prompt
     commands: dict[str, CustomCommand] = field(default_factory=dict)  # custom commands, by name
+    engine: EngineHolder | None = None  # the engine in use (/model and /backend switch it)
+    engines: anyio.abc.TaskGroup | None = field(default=None, repr=False)  # where engines are held
+    samplers: list[Sampler] = field(default_factory=list, repr=False)  # they use the engine in use
+    report: Callable[[str], None] = field(default=lambda text: None, repr=False)  # engine status lines
 
     @property
     def sandbox_label(self) -> str:
@@ -148,26 +155,36 @@ async def open_agent(
     sandbox, no_sandbox = open_sandbox(settings, workspace)
     notices: list[Notice] = [n for n in [trust_notice(settings), no_sandbox] if n]
     report = on_status or (lambda text: notices.append(Notice(text=text)))
-    async with open_engine(settings, report, on_pull) as settings:
-        client = open_client(settings)
+    async with anyio.create_task_group() as engines:
+        holder = await open_held(engines, settings, report, on_pull)
+        settings, client = holder.settings, holder.client
+        assert client is not None
+        samplers: list[Sampler] = []
+
         def sampler(allowed: frozenset[str]) -> Sampler:
-            return Sampler(client, approver, allowed=allowed, max_tokens=settings.sampling_max_tokens,
-                           show=lambda notice: report(notice.text))
+            samplers.append(Sampler(client, approver, allowed=allowed, max_tokens=settings.sampling_max_tokens,
+                                    show=lambda notice: report(notice.text)))
+            return samplers[-1]
 
         def elicitation(server: str) -> Any:
             return elicitation_callback(server, elicit, report)
 
-        async with client, open_tools(settings, workspace, sandbox, sampler, elicitation) as tools:
-            notices += [
-                Notice(level="warning", text=f"MCP server {s.name!r} is not available: {s.error}")
-                for s in tools.statuses()
-                if s.state == "failed"
-            ]
-            agent = _assemble(settings, workspace, client, tools, notices, approver, sandbox)
-            try:
-                yield agent
-            finally:
-                agent.session.close()
+        agent: Agent | None = None
+        try:
+            async with open_tools(settings, workspace, sandbox, sampler, elicitation) as tools:
+                notices += [
+                    Notice(level="warning", text=f"MCP server {s.name!r} is not available: {s.error}")
+                    for s in tools.statuses()
+                    if s.state == "failed"
+                ]
+                agent = _assemble(settings, workspace, client, tools, notices, approver, sandbox)
+                agent.engine, agent.engines, agent.samplers, agent.report = holder, engines, samplers, report
+                try:
+                    yield agent
+                finally:
+                    agent.session.close()
+        finally:  # the engine in use then (a switch may have replaced the first)
+            (agent.engine if agent is not None and agent.engine is not None else holder).close()
 
 
 def _assemble(

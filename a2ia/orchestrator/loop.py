@@ -122,6 +122,12 @@ class Orchestrator:
             return protocol.name
         return "react" if self._mode == "react" else "auto"
 
+    def engine_changed(self, session: Session) -> None:
+        """The client was switched (``/model``, ``/backend``): its window and tool calling are
+        learnt again at the next turn; the conversation is the session's and goes on."""
+        self._budget = None
+        session.state.protocol = session.state.protocol_for = None
+
     @property
     def budget(self) -> ContextBudget | None:
         """The context budget, known once the first turn has asked the backend for its window."""
