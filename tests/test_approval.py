@@ -209,7 +209,8 @@ def run_on_a_terminal(workspace: Path, answer: bytes, script: list) -> tuple[int
 def test_asked_on_a_terminal(workspace: Path, answer: bytes, created: bool) -> None:
     code, screen = run_on_a_terminal(workspace, answer, [WRITE_REPLY, "done"])
     assert code == 0, screen
-    assert 'write_file [a2ia] {"path": "out.txt", "content": "hello"} needs approval' in screen
+    assert "? write_file [a2ia] needs approval: it can change things" in screen
+    assert "  new file out.txt (1 lines)\r\n  +hello" in screen, "what it would write, not its raw arguments"
     assert (workspace / "out.txt").exists() == created
     if not created:
         assert "did not allow" in screen

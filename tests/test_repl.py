@@ -40,7 +40,7 @@ async def test_turns_commands_history_and_inline_approval(workspace: Path, monke
     assert code == 0
     assert out == "Hello there.\nWritten.\n"
     assert "a2ia · scripted · scripted" in err and "read_file [a2ia] (read-only)" in err
-    assert 'write_file [a2ia] {"path": "note.txt", "content": "hi"} needs approval' in err
+    assert "? write_file [a2ia] needs approval" in err and "  new file note.txt (1 lines)\n  +hi" in err, "the diff, plain"
     assert (workspace / "note.txt").read_text() == "hi"
     assert "+hi" in history_file().read_text() and "+/tools" in history_file().read_text()
 
@@ -89,6 +89,7 @@ async def test_clear_starts_a_session_that_asks_again(workspace: Path, monkeypat
     script = [writes[0], "one", writes[1], "two", writes[2], "three"]
     code, out, err = await typed(workspace, monkeypatch, capsys, script, "write one\ra\rwrite two\r/clear\rwrite three\ry\r")
     assert code == 0 and out == "one\ntwo\nthree\n"
-    asked = [line for line in err.splitlines() if "needs approval" in line]
-    assert [('"n1.txt"' in a, '"n3.txt"' in a) for a in asked] == [(True, False), (False, True)], asked
+    lines = err.splitlines()
+    asked = [lines[i + 1] for i, line in enumerate(lines) if "needs approval" in line]  # the line after: what it writes
+    assert [("n1.txt" in a, "n3.txt" in a) for a in asked] == [(True, False), (False, True)], asked
     assert all((workspace / f"n{i}.txt").exists() for i in (1, 2, 3))

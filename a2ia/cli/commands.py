@@ -242,7 +242,7 @@ COMMANDS: dict[str, Command] = {
         Command("/react", "/react [on|off]", "toggle ReAct prompting for tool calls", _react, sets="react"),
         Command("/tools", "/tools", "the tools the model is offered", _tools),
         Command("/compact", "/compact [FOCUS]", "summarise the earlier turns now (the last ones are kept)", _compact),
-        Command("/plan", "/plan [REQUEST]", "plan mode: read-only tools, the model answers with a plan", _plan, sets="approval"),
+        Command("/plan", "/plan [REQUEST]", "plan mode: read-only tools, the model answers with a plan", _plan),
         Command("/go", "/go", "leave plan mode and carry out the plan", _go),
         Command("/changes", "/changes", "what a2ia's file tools changed in this session, by turn", _changes),
         Command("/undo", "/undo [N]", "put back the file changes of the last turn (or the last N)", _undo),

@@ -7,6 +7,7 @@ so they all run the same parts the same way.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -44,6 +45,9 @@ from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import Workspace
 from a2ia.trust.check import check_trust
 from a2ia.types import ChatOptions
+
+if sys.version_info < (3, 11):  # anyio brings the backport
+    from exceptiongroup import BaseExceptionGroup
 
 SamplerFor = Callable[[frozenset[str]], Sampler]
 """Makes the session's sampler, given the servers whose config allows sampling unasked."""
@@ -155,36 +159,50 @@ async def open_agent(
     sandbox, no_sandbox = open_sandbox(settings, workspace)
     notices: list[Notice] = [n for n in [trust_notice(settings), no_sandbox] if n]
     report = on_status or (lambda text: notices.append(Notice(text=text)))
-    async with anyio.create_task_group() as engines:
-        holder = await open_held(engines, settings, report, on_pull)
-        settings, client = holder.settings, holder.client
-        assert client is not None
-        samplers: list[Sampler] = []
+    try:
+        async with anyio.create_task_group() as engines:
+            async with _agent_in(engines, settings, workspace, sandbox, notices, report, approver, on_pull, elicit) as agent:
+                yield agent
+    except BaseExceptionGroup as group:  # the task group wraps what the body raised: the error itself goes on
+        if len(group.exceptions) == 1:
+            raise group.exceptions[0] from None
+        raise
 
-        def sampler(allowed: frozenset[str]) -> Sampler:
-            samplers.append(Sampler(client, approver, allowed=allowed, max_tokens=settings.sampling_max_tokens,
-                                    show=lambda notice: report(notice.text)))
-            return samplers[-1]
 
-        def elicitation(server: str) -> Any:
-            return elicitation_callback(server, elicit, report)
+@asynccontextmanager
+async def _agent_in(engines: anyio.abc.TaskGroup, settings: Settings, workspace: Workspace, sandbox: Sandbox | None,
+                    notices: list[Notice], report: Callable[[str], None], approver: Approver | None,
+                    on_pull: PullCallback | None, elicit: Elicit | None) -> AsyncIterator[Agent]:
+    """The agent, its first engine held in ``engines`` (where a switch holds the next)."""
+    holder = await open_held(engines, settings, report, on_pull)
+    settings, client = holder.settings, holder.client
+    assert client is not None
+    samplers: list[Sampler] = []
 
-        agent: Agent | None = None
-        try:
-            async with open_tools(settings, workspace, sandbox, sampler, elicitation) as tools:
-                notices += [
-                    Notice(level="warning", text=f"MCP server {s.name!r} is not available: {s.error}")
-                    for s in tools.statuses()
-                    if s.state == "failed"
-                ]
-                agent = _assemble(settings, workspace, client, tools, notices, approver, sandbox)
-                agent.engine, agent.engines, agent.samplers, agent.report = holder, engines, samplers, report
-                try:
-                    yield agent
-                finally:
-                    agent.session.close()
-        finally:  # the engine in use then (a switch may have replaced the first)
-            (agent.engine if agent is not None and agent.engine is not None else holder).close()
+    def sampler(allowed: frozenset[str]) -> Sampler:
+        samplers.append(Sampler(client, approver, allowed=allowed, max_tokens=settings.sampling_max_tokens,
+                                show=lambda notice: report(notice.text)))
+        return samplers[-1]
+
+    def elicitation(server: str) -> Any:
+        return elicitation_callback(server, elicit, report)
+
+    agent: Agent | None = None
+    try:
+        async with open_tools(settings, workspace, sandbox, sampler, elicitation) as tools:
+            notices += [
+                Notice(level="warning", text=f"MCP server {s.name!r} is not available: {s.error}")
+                for s in tools.statuses()
+                if s.state == "failed"
+            ]
+            agent = _assemble(settings, workspace, client, tools, notices, approver, sandbox)
+            agent.engine, agent.engines, agent.samplers, agent.report = holder, engines, samplers, report
+            try:
+                yield agent
+            finally:
+                agent.session.close()
+    finally:  # the engine in use then (a switch may have replaced the first)
+        (agent.engine if agent is not None and agent.engine is not None else holder).close()
 
 
 def _assemble(

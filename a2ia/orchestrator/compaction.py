@@ -14,6 +14,7 @@ budget then leaves out the oldest turns, as before, and the person is told.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from a2ia.client.base import LLMClient
 from a2ia.errors import A2iaError
@@ -21,6 +22,9 @@ from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.events import Notice
 from a2ia.text import head_and_tail
 from a2ia.types import ChatOptions, Message
+
+if TYPE_CHECKING:
+    from a2ia.orchestrator.session import Session
 
 COMPACT_AT = 0.8
 KEEP_TURNS = 2
@@ -98,3 +102,11 @@ async def compact(client: LLMClient, budget: ContextBudget, messages: list[Messa
     covered = sum(budget.message_tokens(m) for m in messages[:cut])
     return Summary(text, cut), Notice(text=f"compacted: {cut} earlier messages ({covered:,} tokens) summarised in "
                                            f"{budget.count(text):,} tokens; the last turns are kept as they are")
+
+
+async def compact_session(client: LLMClient, budget: ContextBudget, session: Session, focus: str = "") -> Notice:
+    """Compact ``session`` (its summary pinned when there is one); what to tell the person."""
+    summary, notice = await compact(client, budget, session.messages, session.state.summary, focus)
+    if summary is not None:
+        session.pin_summary(summary)
+    return notice

@@ -23,7 +23,7 @@ from a2ia.orchestrator.attachments import attach_resources
 from a2ia.orchestrator.budget import ContextBudget
 from a2ia.orchestrator.calls import call_key, find_repeat
 from a2ia.orchestrator.choosing import Mode, budget_for, choose_protocol, react_for
-from a2ia.orchestrator.compaction import compact, needs_compaction
+from a2ia.orchestrator.compaction import compact_session, needs_compaction
 from a2ia.orchestrator.context_files import SubfolderContext
 from a2ia.orchestrator.endings import EMPTY_REPLY, Stop, answer_now, stop_for_errors, stop_for_repeat, stop_for_steps
 from a2ia.orchestrator.events import (
@@ -151,23 +151,9 @@ class Orchestrator:
 
     async def compact(self, session: Session, focus: str = "") -> Notice:
         """``/compact [focus]``: summarise the earlier turns now."""
-        for notice in await self._budget_for_client():
-            del notice  # said again by the next turn
+        await self._budget_for_client()  # its notice, if any, is said by the next turn
         assert self._budget is not None
-        summary, notice = await compact(self.client, self._budget, session.messages, session.state.summary, focus)
-        if summary is not None:
-            session.pin_summary(summary)
-        return notice
-
-    async def _compact_if_full(self, session: Session, specs: list[ToolSpec]) -> Notice | None:
-        assert self._budget is not None
-        if not needs_compaction(self._budget, self._request(session), self._budget.spec_tokens(specs)):
-            return None
-        summary, notice = await compact(self.client, self._budget, session.messages, session.state.summary)
-        if summary is not None:
-            session.pin_summary(summary)
-            return notice
-        return notice if notice.level == "warning" else None
+        return await compact_session(self.client, self._budget, session, focus)
 
     async def run(self, session: Session, user_text: str, *, typed: bool = True) -> AsyncIterator[Event]:
         """One user turn. Ends with exactly one ``TurnDone`` or ``TurnFailed``.
@@ -281,8 +267,11 @@ class Orchestrator:
         if held_back and not state.told_held_back:
             state.told_held_back = True
             yield Notice(text=self.approval.held_back_notice(held_back))
-        if (compacted := await self._compact_if_full(session, specs)) is not None:
-            yield compacted
+        if needs_compaction(self._budget, self._request(session), self._budget.spec_tokens(specs)):
+            before = session.state.summary
+            notice = await compact_session(self.client, self._budget, session)
+            if notice.level == "warning" or session.state.summary is not before:
+                yield notice  # compacted, or could not be: not "nothing to compact yet"
         history: list[frozenset[tuple[str, str]]] = []  # each step's calls, for find_repeat
         failing_steps = 0  # steps in a row whose every call failed
         stop: Stop | None = None

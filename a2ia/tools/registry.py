@@ -114,15 +114,17 @@ class ToolRegistry:
         # behind by a cancel); the sessions themselves are then cancelled, which closes them.
         for server in self._servers.values():
             server.stop()
-        with anyio.move_on_after(CLOSE_GRACE_S):
+        try:
+            with anyio.move_on_after(CLOSE_GRACE_S):
+                for server in self._servers.values():
+                    await server.ready.wait()
+        finally:  # cancelled from outside (an app closing) or not, the task group is left, in this task
             for server in self._servers.values():
-                await server.ready.wait()
-        for server in self._servers.values():
-            if server.state != "stopped":
-                server.cancel()
-        assert self._tg is not None
-        await self._tg.__aexit__(None, None, None)
-        self._logs.close()
+                if server.state != "stopped":
+                    server.cancel()
+            assert self._tg is not None
+            await self._tg.__aexit__(None, None, None)
+            self._logs.close()
 
     # --- connecting ----------------------------------------------------------------------------
 
