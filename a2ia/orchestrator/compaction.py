@@ -5,7 +5,9 @@ Before a turn's first step, when the request would pass ``COMPACT_AT`` of the mo
 window (or on ``/compact [focus]``), the messages before the last ``KEEP_TURNS`` turns (and
 after the last summary) are summarised, the previous summary included, into what was asked,
 decided and done, the files touched and what is still open. The summary is pinned: it rides in
-the system message of every later request, and the messages it covers are no longer sent. The
+the system message of every later request, and the messages it covers are no longer sent.
+With the model's summary it carries the person's own messages in their words (each cut, the
+middle ones dropped past a total): what the person stated survives even a small model's summary. The
 session keeps every message (its file too, with a ``summary`` record), so ``--resume`` goes on
 from the same summary. A summary that fails (the backend, an empty reply) changes nothing: the
 budget then leaves out the oldest turns, as before, and the person is told.
@@ -30,6 +32,8 @@ COMPACT_AT = 0.8
 KEEP_TURNS = 2
 MAX_SUMMARY_TOKENS = 512
 MAX_MESSAGE_CHARS = 2_000  # of each message, in what the summariser reads
+MAX_SAID_CHARS = 400  # of each of the person's messages kept in their words
+MAX_SAID_TOTAL = 4_000
 SUMMARISE = (
     "You summarise a conversation between a person and a coding assistant so that it can go on "
     "without the earlier messages. Write short sections: Asked (what the person wants), Decided, "
@@ -42,9 +46,26 @@ SUMMARISE = (
 class Summary:
     text: str
     upto: int  # it covers session.messages[:upto]
+    said: tuple[str, ...] = ()  # the person's own messages it covers, kept in their words (cut)
 
     def pinned(self) -> str:
-        return f"Summary of the earlier conversation (its messages are not repeated):\n{self.text}"
+        words = "\n".join(f"- {line}" for line in self.said)
+        kept = f"\n\nWhat the person said, in their words:\n{words}" if self.said else ""
+        return f"Summary of the earlier conversation (its messages are not repeated):\n{self.text}{kept}"
+
+
+def persons_words(previous: tuple[str, ...], messages: list[Message]) -> tuple[str, ...]:
+    """The person's messages, each cut to ``MAX_SAID_CHARS``; past ``MAX_SAID_TOTAL`` the middle
+    ones go (the first states the task, the last are the freshest), and a line says how many."""
+    said = [*previous, *(" ".join(m.content.split())[:MAX_SAID_CHARS] for m in messages if m.role == "user" and m.content.strip())]
+    said = [line for line in said if not line.startswith("… (")]
+    dropped = 0
+    while sum(len(line) for line in said) > MAX_SAID_TOTAL and len(said) > 2:
+        said.pop(len(said) // 2)
+        dropped += 1
+    if dropped:
+        said.insert(len(said) // 2, f"… ({dropped} more of their messages left out)")
+    return tuple(said)
 
 
 def _transcript(messages: list[Message]) -> str:
@@ -100,8 +121,9 @@ async def compact(client: LLMClient, budget: ContextBudget, messages: list[Messa
         return None, Notice(level="warning", text=f"could not summarise the earlier turns ({exc.message}); "
                                                   "the oldest are left out of requests instead")
     covered = sum(budget.message_tokens(m) for m in messages[:cut])
-    return Summary(text, cut), Notice(text=f"compacted: {cut} earlier messages ({covered:,} tokens) summarised in "
-                                           f"{budget.count(text):,} tokens; the last turns are kept as they are")
+    summary = Summary(text, cut, persons_words(previous.said if previous else (), messages[start:cut]))
+    return summary, Notice(text=f"compacted: {cut} earlier messages ({covered:,} tokens) summarised in "
+                                           f"{budget.count(summary.pinned()):,} tokens; the last turns are kept as they are")
 
 
 async def compact_session(client: LLMClient, budget: ContextBudget, session: Session, focus: str = "") -> Notice:

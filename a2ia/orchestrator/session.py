@@ -61,7 +61,7 @@ class Session:
     def pin_summary(self, summary: Summary) -> None:
         """From now on the summary stands for the messages it covers (they stay in the session)."""
         self.state.summary = summary
-        self._save(lambda file: file.append_summary(summary.upto, summary.text))
+        self._save(lambda file: file.append_summary(summary.upto, summary.text, summary.said))
 
     def _save(self, write) -> None:
         if self.file is None:

@@ -62,7 +62,7 @@ class LoadedSession:
     header: dict[str, Any]
     messages: list[Message]
     warnings: list[str] = field(default_factory=list)
-    summary: tuple[int, str] | None = None  # the last compaction: (messages it covers, its text)
+    summary: tuple[int, str, tuple[str, ...]] | None = None  # the last compaction: (messages it covers, text, the person's words)
 
 
 def drop_partial_line(path: Path) -> None:
@@ -114,9 +114,9 @@ class SessionFile:
         # server's JSON can carry ("\\ud800"); json.dumps below writes it as that escape.
         self._write({"type": "message", "message": message.model_dump()})
 
-    def append_summary(self, upto: int, text: str) -> None:
+    def append_summary(self, upto: int, text: str, said: tuple[str, ...] = ()) -> None:
         """A compaction: the summary that stands for the first ``upto`` messages from now on."""
-        self._write({"type": "summary", "upto": upto, "text": text})
+        self._write({"type": "summary", "upto": upto, "text": text, "said": list(said)})
 
     def _write(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False)
@@ -141,7 +141,7 @@ def read_session(path: Path) -> LoadedSession:
     header: dict[str, Any] = {}
     messages: list[Message] = []
     warnings: list[str] = []
-    summary: tuple[int, str] | None = None
+    summary: tuple[int, str, tuple[str, ...]] | None = None
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
@@ -153,10 +153,12 @@ def read_session(path: Path) -> LoadedSession:
                 elif record.get("type") == "message":
                     messages.append(Message.model_validate(record["message"]))
                 elif record.get("type") == "summary":
-                    upto, text = record["upto"], record["text"]
+                    upto, text, said = record["upto"], record["text"], record.get("said", [])
                     if not isinstance(upto, int) or not isinstance(text, str) or not 0 <= upto <= len(messages):
                         raise ValueError("a summary that does not fit the messages before it")
-                    summary = (upto, text)
+                    if not isinstance(said, list) or not all(isinstance(line, str) for line in said):
+                        raise ValueError("a summary whose person's words are not a list of strings")
+                    summary = (upto, text, tuple(said))
                 else:
                     raise ValueError(f"unknown record type {record.get('type')!r}")
             except (ValueError, KeyError, ValidationError) as exc:  # JSONTextError and UnicodeDecodeError are ValueErrors
