@@ -78,24 +78,16 @@ def test_an_answer_with_its_tool_panel(snap_compare, steady: Path, monkeypatch: 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_the_approval_dialog(snap_compare, steady: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write = {"tool": "write_file", "arguments": {"path": "hello.txt", "content": "hi"}}
-    app = app_for(steady, monkeypatch, write, "written", approval="ask")
+@pytest.mark.parametrize("call", [
+    {"tool": "write_file", "arguments": {"path": "hello.txt", "content": "hi"}},
+    {"tool": "edit_file", "arguments": {"path": "README.md", "old_text": "# Demo", "new_text": "# Demo\n\nA small demo."}},
+], ids=["new-file", "edit-diff"])
+def test_the_approval_dialog(snap_compare, steady: Path, monkeypatch: pytest.MonkeyPatch, call: dict) -> None:
+    """A new file's first lines, an edit's coloured diff: what the call would change."""
+    app = app_for(steady, monkeypatch, call, "done", approval="ask")
 
     async def run_before(pilot) -> None:
-        await typed(pilot, "write it")
-        await wait_pilot(pilot, lambda: isinstance(app.screen, ApprovalScreen), "the dialog")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
-
-
-def test_the_approval_dialog_shows_an_edits_diff(snap_compare, steady: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    edit = {"tool": "edit_file", "arguments": {"path": "README.md", "old_text": "# Demo", "new_text": "# Demo\n\nA small demo."}}
-    app = app_for(steady, monkeypatch, edit, "edited", approval="ask")
-
-    async def run_before(pilot) -> None:
-        await typed(pilot, "describe it in the README")
+        await typed(pilot, "change it")
         await wait_pilot(pilot, lambda: isinstance(app.screen, ApprovalScreen), "the dialog")
         await pilot.pause()
 
