@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     seed: int = 0
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)
     max_tokens: int | None = Field(default=None, ge=1)
+    vision: bool = Field(default=False, description="the model sees images though its server does not say (OpenAI-compatible, vLLM)")
     sampling_max_tokens: int = Field(default=1024, ge=1, le=65536, description="tokens an MCP server's sampling request may get")
     """Tokens a reply may have (``A2IA_MAX_TOKENS``); unset, the backend's own limit (1,024 embedded)."""
     debug: bool = False

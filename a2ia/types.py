@@ -47,6 +47,14 @@ class ToolResult(Record):
     is_error: bool = False
 
 
+class ImagePart(Record):
+    """An image the person attached, for a model that sees images (``Capabilities.vision``)."""
+
+    mime_type: str
+    data: str  # base64
+    source: str = ""  # where it came from, as the person named it
+
+
 class Message(Record):
     """One turn of the conversation."""
 
@@ -55,14 +63,15 @@ class Message(Record):
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     name: str | None = None
+    images: tuple[ImagePart, ...] = ()
 
     @classmethod
     def system(cls, text: str) -> Message:
         return cls(role="system", content=text)
 
     @classmethod
-    def user(cls, text: str) -> Message:
-        return cls(role="user", content=text)
+    def user(cls, text: str, images: tuple[ImagePart, ...] = ()) -> Message:
+        return cls(role="user", content=text, images=images)
 
     @classmethod
     def tool(cls, result: ToolResult, name: str) -> Message:

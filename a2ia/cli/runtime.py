@@ -235,6 +235,7 @@ def _assemble(
         subfolders=SubfolderContext(workspace.root) if settings.project_trusted else None,
         preview=functools.partial(edit_preview, workspace),
         locate=workspace.locate,
+        vision=settings.vision,
         approver=approver,
     )
     return Agent(settings, orchestrator, open_session(settings, notices), client, tools, notices, sandbox, workspace, context,

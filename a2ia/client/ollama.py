@@ -60,6 +60,8 @@ def message_to_ollama(message: Message) -> dict[str, Any]:
         out["tool_calls"] = [{"function": {"name": c.name, "arguments": c.arguments}} for c in message.tool_calls]
     if message.role == "tool" and message.name:
         out["tool_name"] = message.name
+    if message.images:  # /api/chat takes a message's images as base64 strings
+        out["images"] = [image.data for image in message.images]
     return out
 
 

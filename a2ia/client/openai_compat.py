@@ -48,6 +48,10 @@ def message_to_openai(message: Message) -> dict[str, Any]:
         return out
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id or "", "content": message.content}
+    if message.images:  # the OpenAI content-parts form: the text, then each image as a data URL
+        parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+        parts += [{"type": "image_url", "image_url": {"url": f"data:{i.mime_type};base64,{i.data}"}} for i in message.images]
+        return {"role": message.role, "content": parts}
     return {"role": message.role, "content": message.content}
 
 

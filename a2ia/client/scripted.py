@@ -5,7 +5,7 @@ from the request (``ScriptedRequest``: messages, tools, options). A reply is a s
 (streamed as a few text deltas), a ``ToolCall``, a ``RawCall`` (arguments as a model wrote
 them, broken or not), a list mixing these (``CUT_SHORT`` in it ends the reply as the token
 limit does), or an exception to raise (a failing backend). What it can do is set by its
-fields (``native_tools``, ``constrained_decoding``, ``context_length``, ``model_id``).
+fields (``native_tools``, ``constrained_decoding``, ``context_length``, ``model_id``, ``vision``).
 
 A reply is sent as the OpenAI chunk shape and read back by the same ``ChunkAccumulator`` as
 the vLLM, OpenAI-compatible and embedded clients: arguments are accumulated, repaired or
@@ -100,12 +100,13 @@ class ScriptedClient(LLMClient):
     constrained_decoding: bool = False
     context_length: int | None = 1_000_000
     """A script has no real window; a large one keeps the budget out of the way unless set."""
+    vision: bool = False
     requests: list[ScriptedRequest] = field(default_factory=list)
 
     async def capabilities(self) -> Capabilities:
         return Capabilities(
             native_tools=self.native_tools, constrained_decoding=self.constrained_decoding,
-            context_length=self.context_length, model_id=self.model_id,
+            context_length=self.context_length, model_id=self.model_id, vision=self.vision,
         )
 
     def _next_reply(self, request: ScriptedRequest) -> Reply:

@@ -40,6 +40,7 @@ SAFETY_MARGIN = 64
 DEFAULT_REPLY_RESERVE = 1024
 MIN_TOOL_RESULT_TOKENS = 48
 COUNT_CACHE_SIZE = 4096
+IMAGE_TOKENS = 768  # what an image costs a vision model, about (OpenAI's high detail; Qwen2-VL's 1024×768)
 
 
 def estimate_tokens(text: str) -> int:
@@ -94,7 +95,7 @@ class ContextBudget:
 
     def message_tokens(self, message: Message) -> int:
         body = message.content + "".join(json.dumps(c.arguments) + c.name for c in message.tool_calls)
-        return self.count(body) + MESSAGE_OVERHEAD
+        return self.count(body) + MESSAGE_OVERHEAD + IMAGE_TOKENS * len(message.images)
 
     def room(self, tools: Sequence[ToolSpec], options: ChatOptions) -> int:
         assert self.window is not None

@@ -34,6 +34,7 @@ from a2ia.orchestrator.events import (
     TurnFailed,
 )
 from a2ia.orchestrator.failures import internal_failure, save_notice, turn_failed
+from a2ia.orchestrator.images import attach_images, find_images
 from a2ia.orchestrator.protocols import NativeTools, ToolProtocol
 from a2ia.orchestrator.repetition import RepetitionGuard
 from a2ia.orchestrator.request import request_messages
@@ -41,7 +42,7 @@ from a2ia.orchestrator.running import Approver, Locate, Preview, run_calls
 from a2ia.orchestrator.session import Session
 from a2ia.tools.approval import ApprovalPolicy
 from a2ia.tools.registry import ToolRegistry
-from a2ia.types import ChatOptions, Message, TextDelta, ToolCall, ToolCallReady, ToolResult, ToolSpec, Usage
+from a2ia.types import ChatOptions, ImagePart, Message, TextDelta, ToolCall, ToolCallReady, ToolResult, ToolSpec, Usage
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class Orchestrator:
         subfolders: SubfolderContext | None = None,
         preview: Preview | None = None,
         locate: Locate | None = None,
+        vision: bool = False,
     ) -> None:
         """``protocol``: always this tool-calling protocol (an evaluation of one mode), instead
         of the one each session chooses under ``mode``."""
@@ -103,6 +105,7 @@ class Orchestrator:
         self.subfolders = subfolders  # subfolders' context files, given as the model works there
         self.preview = preview  # a file edit's diff, shown when the person is asked about it
         self.locate = locate  # where a file tool's path leads: what the checkpoints keep
+        self.vision = vision  # the model sees images though its backend does not say (the vision setting)
         self._budget: ContextBudget | None = None  # the client's window: the same for every session
 
     # --- what front ends read and change ------------------------------------------------------------
@@ -165,13 +168,18 @@ class Orchestrator:
         except Exception:  # a bug in attaching must not lose the message: it goes as typed
             log.debug("internal error attaching resources", exc_info=True)
             text, notices = user_text, [Notice(level="warning", text="the resources this message names could not be attached")]
+        images: tuple[ImagePart, ...] = ()
+        if typed and find_images(user_text):
+            sees = self.vision or (await self.client.capabilities()).vision
+            images, seen = attach_images(user_text, self.locate, sees)
+            notices = [*notices, *seen]
         for notice in notices:
             yield notice
         state = session.state
         state.turn += 1
         if state.pending_note:
             text, state.pending_note = f"{state.pending_note}\n\n{text}", ""
-        session.append(Message.user(text))
+        session.append(Message.user(text, images))
         try:
             async with aclosing(self._steps(session)) as steps:
                 async for event in steps:

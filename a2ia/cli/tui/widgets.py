@@ -17,6 +17,7 @@ from a2ia.cli.completion import complete_line, completes
 from a2ia.cli.trust_prompt import TrustQuestion
 from a2ia.cli.tui.messages import Submitted
 from a2ia.orchestrator.events import ApprovalNeeded
+from a2ia.orchestrator.images import find_images
 from a2ia.orchestrator.sampling import SAMPLING
 from a2ia.tools.approval import Answer
 from a2ia.types import ToolCall, ToolResult
@@ -105,6 +106,18 @@ class PromptArea(TextArea):
 
     def action_newline(self) -> None:
         self.insert("\n")
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        """A pasted path to an image file becomes its ``@`` mention: the image is attached."""
+        pasted = event.text.strip().strip("'\"")
+        workspace = getattr(getattr(self.app, "agent", None), "workspace", None)
+        found = workspace.locate(pasted) if workspace is not None and find_images(f"@{pasted}") == [pasted] else None
+        if found is not None and found.is_file():
+            event.prevent_default()
+            event.stop()
+            self.insert(f"@{pasted} ")
+            return
+        await super()._on_paste(event)
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
