@@ -16,15 +16,3 @@ async def until(predicate: Callable[[], object], what: str, timeout_s: float = 1
             return value
     except TimeoutError:
         raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}") from None
-
-
-def until_sync(predicate: Callable[[], object], what: str, timeout_s: float = 15.0, interval_s: float = 0.05):
-    """``until`` for code outside an event loop (a terminal under tmux polled from a test)."""
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
-        time.sleep(interval_s)
-    return value

@@ -1,14 +1,11 @@
 """The everyday commands in the front ends: in the TUI under its pilot (an edit's diff dialog,
-``/changes``, ``/undo``, ``/context``, ``/plan`` and ``/go``), and the REPL on a real terminal
-(tmux): the diff before an edit, then ``/undo``."""
+``/changes``, ``/undo``, ``/context``, ``/plan`` and ``/go``), and the REPL on a pseudo-terminal
+(``terminal.PtySession``): the diff before an edit, then ``/undo``."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -48,30 +45,24 @@ async def test_the_tui_shows_the_diff_then_changes_undo_context_and_plan(workspa
         await wait_pilot(pilot, lambda: app.query(AssistantMessage).last().source == "1. Nothing to change.", "the turn /go ran")
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux; .ci/run does)")
 def test_the_repl_on_a_terminal_shows_the_diff_and_undoes(workspace: Path) -> None:
-    from polling import until_sync
+    from terminal import PtySession
 
     (workspace / "notes.txt").write_text("one\n")
-    env = {**os.environ, "A2IA_SCRIPT": json.dumps([EDIT, "edited"]), "TERM": "xterm-256color"}
-    session = f"a2ia-everyday-{os.getpid()}"
-    command = f"{sys.executable} -m a2ia.cli --backend scripted --plain --approval ask --sandbox off -C {workspace}"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], env=env, check=True)
-
-    def screen() -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
-
+    env = {**os.environ, "A2IA_SCRIPT": json.dumps([EDIT, "edited"])}
+    session = PtySession(["--backend", "scripted", "--plain", "--approval", "ask", "--sandbox", "off", "-C", str(workspace)], env)
     try:
-        until_sync(lambda: "›" in screen(), "the prompt")
-        subprocess.run(["tmux", "send-keys", "-t", session, "fix the note", "Enter"], check=True)
-        until_sync(lambda: "allow edit_file?" in screen(), "the question")
-        shown = screen()
+        session.expect("›")
+        session.send("fix the note\r")
+        session.expect("allow edit_file?")
+        shown = session.text()
         assert "--- a/notes.txt" in shown and "-one" in shown and "+two" in shown, shown
-        subprocess.run(["tmux", "send-keys", "-t", session, "y", "Enter"], check=True)
-        until_sync(lambda: "edited" in screen(), "the answer")
-        subprocess.run(["tmux", "send-keys", "-t", session, "/undo", "Enter"], check=True)
-        until_sync(lambda: "restored" in screen(), "/undo")
+        session.send("y\r")
+        session.expect("edited")
+        session.send("/undo\r")
+        session.expect("restored")
         assert (workspace / "notes.txt").read_text() == "one\n"
-        subprocess.run(["tmux", "send-keys", "-t", session, "/quit", "Enter"], check=True)
+        session.send("/quit\r")
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        code = session.close()
+    assert code == 0, session.text()

@@ -6,10 +6,10 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from polling import until_sync
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -64,13 +64,20 @@ def test_the_real_cli_in_a_terminal(workspace: Path, front_end: str) -> None:
     session = f"a2ia-test-{os.getpid()}-{front_end.strip('-')[:5]}"
     command = f"{sys.executable} -m a2ia.cli --backend scripted {front_end} -C {workspace}"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30", command], env=env, check=True)
-    def screen() -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
-
     try:
-        until_sync(lambda: "›" in screen() or "scripted ·" in screen(), "the prompt")
+        screen = ""
+        for _ in range(100):
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+            if "›" in screen or "scripted ·" in screen:
+                break
+            time.sleep(0.1)
         subprocess.run(["tmux", "send-keys", "-t", session, "what is it?", "Enter"], check=True)
-        until_sync(lambda: "The answer is 42." in screen(), "the answer")
+        for _ in range(100):
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+            if "The answer is 42." in screen:
+                break
+            time.sleep(0.1)
+        assert "The answer is 42." in screen, screen
         subprocess.run(["tmux", "send-keys", "-t", session, "/quit", "Enter"], check=True)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
