@@ -16,6 +16,18 @@ from typing import Any
 import httpx
 import pytest
 
+ROOT = Path(__file__).resolve().parent.parent
+PY_SERVERS = ROOT / ".mcp-servers" / "venv" / "bin"
+EVERYTHING = ROOT / ".mcp-servers" / "npm" / "node_modules" / ".bin" / "mcp-server-everything"
+SETUP_HINT = "the third-party MCP servers are not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)"
+
+
+def installed(path: Path) -> Path:
+    """A third-party MCP server's executable, or a skip that names the command that installs it."""
+    if not path.exists():
+        pytest.skip(f"{path.name}: {SETUP_HINT}")
+    return path
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -11,15 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from servers import EVERYTHING, installed
 
-EVERYTHING = Path(__file__).resolve().parent.parent / ".mcp-servers" / "npm" / "node_modules" / ".bin" / "mcp-server-everything"
 BY_CAPABILITY = {"get-roots-list", "trigger-sampling-request", "trigger-elicitation-request", "trigger-url-elicitation"}
 
 
 def run(workspace: Path, tmp_path: Path, *args: str, stdin: bytes = b"") -> str:
-    if not EVERYTHING.exists():
-        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    installed(EVERYTHING)
     config = tmp_path / "mcp.json"
     config.write_text(json.dumps({"mcpServers": {"everything": {"command": str(EVERYTHING), "args": ["stdio"]}}}))
     result = subprocess.run([sys.executable, "-m", "a2ia.cli", *args, "--mcp-config", str(config), "-C", str(workspace)],

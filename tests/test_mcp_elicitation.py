@@ -16,9 +16,10 @@ from a2ia.tools.mcp_config import StdioServer
 from a2ia.tools.registry import ToolRegistry
 from a2ia.types import ToolCall
 
+from servers import EVERYTHING, installed
+
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parent.parent
-EVERYTHING = ROOT / ".mcp-servers" / "npm" / "node_modules" / ".bin" / "mcp-server-everything"
 SCHEMA = {
     "type": "object",
     "properties": {
@@ -96,8 +97,7 @@ async def test_a_form_asked_a_line_at_a_time() -> None:
 
 
 async def test_server_everything_form_and_url(tmp_path: Path) -> None:
-    if not EVERYTHING.exists():
-        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    installed(EVERYTHING)
     asked: list[Elicitation] = []
     answers = [("accept", {"name": "Ada Lovelace", "integer": 7}), ("decline", None), ("accept", None)]
 
@@ -170,8 +170,7 @@ async def test_in_the_tui_a_server_samples_and_asks_through_dialogs(workspace: P
     from a2ia.cli.tui.widgets import ApprovalScreen, AssistantMessage, ToolPanel
     from a2ia.config import load_settings
 
-    if not EVERYTHING.exists():
-        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    installed(EVERYTHING)
     config = tmp_path / "mcp.json"
     config.write_text(json.dumps({"mcpServers": {"everything": {"command": str(EVERYTHING), "args": ["stdio"]}}}))
     script = [[{"tool": "trigger-sampling-request", "arguments": {"prompt": "a colour", "maxTokens": 10}},

@@ -18,10 +18,10 @@ from a2ia.tools.mcp_config import StdioServer
 from a2ia.tools.prompts import ArgumentAt, PromptArgument, ServerPrompt, bind_arguments
 from a2ia.tools.registry import ToolRegistry
 
+from servers import EVERYTHING, installed
+
 pytestmark = pytest.mark.anyio
-ROOT = Path(__file__).resolve().parent.parent
 PROMPTS_SERVER = Path(__file__).parent / "mcp_servers" / "prompts_server.py"
-EVERYTHING = ROOT / ".mcp-servers" / "npm" / "node_modules" / ".bin" / "mcp-server-everything"
 KIT = StdioServer(command=sys.executable, args=(str(PROMPTS_SERVER),))
 REVIEW = ServerPrompt("kit", "review", "", (PromptArgument("path", "", True), PromptArgument("focus", "", False)))
 
@@ -97,8 +97,7 @@ def test_mcp_list_shows_the_prompts(workspace: Path, tmp_path: Path) -> None:
 
 
 async def test_server_everything_prompts(tmp_path: Path) -> None:
-    if not EVERYTHING.exists():
-        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    installed(EVERYTHING)
     async with ToolRegistry(log_dir=tmp_path) as registry:
         status = await registry.add_server("everything", StdioServer(command=str(EVERYTHING), args=("stdio",)))
         assert status.state == "connected", status.error
@@ -202,8 +201,7 @@ async def test_arguments_complete_from_the_server(tmp_path: Path) -> None:
     from a2ia.cli.completion import complete_line
     from a2ia.cli.repl import SlashCompleter
 
-    if not EVERYTHING.exists():
-        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    installed(EVERYTHING)
     async with ToolRegistry(log_dir=tmp_path) as registry:
         await registry.add_server("everything", StdioServer(command=str(EVERYTHING), args=("stdio",)))
         await registry.add_server("kit", KIT)

@@ -18,19 +18,9 @@ from a2ia.tools.mcp_config import HttpServer, StdioServer
 from a2ia.tools.registry import ToolRegistry
 from a2ia.types import ToolCall
 
-from servers import free_port, server_process
+from servers import EVERYTHING, PY_SERVERS, free_port, installed, server_process
 
 pytestmark = pytest.mark.anyio
-ROOT = Path(__file__).resolve().parent.parent
-PY_SERVERS = ROOT / ".mcp-servers" / "venv" / "bin"
-EVERYTHING = ROOT / ".mcp-servers" / "npm" / "node_modules" / ".bin" / "mcp-server-everything"
-SETUP_HINT = "the third-party MCP servers are not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)"
-
-
-def installed(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path.name}: {SETUP_HINT}")
-    return path
 
 
 async def call(registry: ToolRegistry, name: str, **arguments):

@@ -24,10 +24,10 @@ from a2ia.tools.registry import MAX_RESULT_CHARS, ToolRegistry
 from a2ia.tools.resources import Mention, find_mentions
 from a2ia.types import ToolCall
 
+from servers import EVERYTHING, installed
+
 pytestmark = pytest.mark.anyio
-ROOT = Path(__file__).resolve().parent.parent
 SERVERS = Path(__file__).parent / "mcp_servers"
-EVERYTHING = ROOT / ".mcp-servers" / "npm" / "node_modules" / ".bin" / "mcp-server-everything"
 NOTES = StdioServer(command=sys.executable, args=(str(SERVERS / "resources_server.py"),))
 README = "The project keeps its notes here."
 
@@ -112,8 +112,7 @@ async def test_a_prompts_text_attaches_nothing(tmp_path: Path) -> None:
 
 
 async def test_server_everything_resources_and_its_subscription(tmp_path: Path) -> None:
-    if not EVERYTHING.exists():
-        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    installed(EVERYTHING)
     async with ToolRegistry(log_dir=tmp_path) as registry:
         status = await registry.add_server("everything", StdioServer(command=str(EVERYTHING), args=("stdio",)))
         assert status.state == "connected", status.error

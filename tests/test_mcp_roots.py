@@ -18,9 +18,9 @@ from a2ia.tools.registry import ToolRegistry
 from a2ia.tools.workspace import OutsideWorkspace, Workspace
 from a2ia.types import ToolCall
 
+from servers import EVERYTHING, installed
+
 pytestmark = pytest.mark.anyio
-ROOT = Path(__file__).resolve().parent.parent
-EVERYTHING = ROOT / ".mcp-servers" / "npm" / "node_modules" / ".bin" / "mcp-server-everything"
 
 
 def test_an_added_folder_is_reached_and_shown_whole(tmp_path: Path) -> None:
@@ -41,8 +41,7 @@ def test_an_added_folder_is_reached_and_shown_whole(tmp_path: Path) -> None:
 
 
 async def test_server_everything_gets_the_roots_and_their_change(tmp_path: Path) -> None:
-    if not EVERYTHING.exists():
-        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    installed(EVERYTHING)
     root, extra = tmp_path / "root", tmp_path / "extra"
     root.mkdir()
     extra.mkdir()
@@ -66,8 +65,7 @@ async def test_server_everything_gets_the_roots_and_their_change(tmp_path: Path)
 
 
 async def test_without_roots_none_are_declared(tmp_path: Path) -> None:
-    if not EVERYTHING.exists():
-        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    installed(EVERYTHING)
     async with ToolRegistry(log_dir=tmp_path) as registry:
         status = await registry.add_server("everything", StdioServer(command=str(EVERYTHING), args=("stdio",)))
         assert status.state == "connected" and "get-roots-list" not in status.tools

@@ -20,16 +20,15 @@ from a2ia.tools.mcp_config import StdioServer
 from a2ia.tools.registry import ToolRegistry
 from a2ia.types import ToolCall
 
+from servers import EVERYTHING, installed
+
 pytestmark = pytest.mark.anyio
-ROOT = Path(__file__).resolve().parent.parent
-EVERYTHING = ROOT / ".mcp-servers" / "npm" / "node_modules" / ".bin" / "mcp-server-everything"
 SERVER = StdioServer(command=str(EVERYTHING), args=("stdio",))
 
 
 @pytest.fixture(autouse=True)
 def _everything() -> None:
-    if not EVERYTHING.exists():
-        pytest.skip("server-everything is not installed; run scripts/mcp_test_servers.sh (scripts/test.sh does)")
+    installed(EVERYTHING)
 
 
 def trigger(max_tokens: int = 50) -> ToolCall:
